@@ -1,0 +1,41 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfigModule, EnvironmentVariables } from './config';
+import { DatabaseModule } from './database/database.module';
+import { TasksModule } from './modules/tasks';
+
+/** Task types the application's feature modules must handle (start-up fails otherwise). */
+export const REQUIRED_TASK_TYPES: string[] = [];
+
+/** The application. `env` is the raw environment; it is validated here, once. */
+@Module({})
+export class AppModule {
+  static forRoot(env: Record<string, unknown>, extraImports: DynamicModule['imports'] = []): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(env),
+        DatabaseModule,
+        TasksModule.forRootAsync({
+          inject: [EnvironmentVariables],
+          useFactory: (config: EnvironmentVariables) => ({
+            maxCpuWorkers: config.TASK_MAX_CPU_WORKERS,
+            maxIoWorkers: config.TASK_MAX_IO_WORKERS,
+            defaultTimeoutSeconds: config.TASK_DEFAULT_TIMEOUT,
+            defaultMaxRetries: config.TASK_MAX_RETRIES,
+            retryBaseMs: config.TASK_RETRY_BASE_MS,
+            retryMaxMs: config.TASK_RETRY_MAX_MS,
+            pollIntervalMs: config.TASK_POLL_INTERVAL_MS,
+            heartbeatIntervalMs: config.TASK_HEARTBEAT_INTERVAL_MS,
+            leaseMs: config.TASK_LEASE_MS,
+            abortGraceMs: config.TASK_ABORT_GRACE_MS,
+            workerEnabled: config.TASK_WORKER_ENABLED,
+            shutdownGraceSeconds: config.TASK_SHUTDOWN_GRACE_SECONDS,
+            priorityAgingMs: config.TASK_PRIORITY_AGING_MS,
+            requiredTaskTypes: REQUIRED_TASK_TYPES,
+          }),
+        }),
+        ...(extraImports ?? []),
+      ],
+    };
+  }
+}

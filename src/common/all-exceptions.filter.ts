@@ -1,0 +1,70 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import { InvalidTaskOptionsError, TaskNotFoundError, TaskStateConflictError, UnknownTaskTypeError } from '../modules/tasks';
+
+/** JSON body of every error response. */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  /** Individual validation messages, when there are several. */
+  details?: string[];
+}
+
+/** Domain errors that map onto an HTTP status; anything else unknown is a 500. */
+const DOMAIN_STATUS: Array<[new (...args: never[]) => Error, HttpStatus]> = [
+  [TaskNotFoundError, HttpStatus.NOT_FOUND],
+  [TaskStateConflictError, HttpStatus.CONFLICT],
+  [InvalidTaskOptionsError, HttpStatus.BAD_REQUEST],
+  [UnknownTaskTypeError, HttpStatus.BAD_REQUEST],
+];
+
+/**
+ * Every error leaves as JSON `{ statusCode, error, message, details? }`. Domain
+ * errors carry their own message; unexpected errors are logged with their stack
+ * and answered with a generic 500 (no internals leak).
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  /** Extra domain errors from feature modules (registered in `configureApp`). */
+  constructor(private readonly extra: Array<[new (...args: never[]) => Error, HttpStatus]> = []) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    if (body.statusCode >= 500) {
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    }
+    if (!response.headersSent) response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const payload = exception.getResponse();
+      const raw = typeof payload === 'string' ? payload : (payload as { message?: unknown }).message;
+      const messages = Array.isArray(raw) ? raw.map(String) : [String(raw ?? exception.message)];
+      return {
+        statusCode: status,
+        error: STATUS_CODES[status] ?? 'Error',
+        message: messages.join('; '),
+        ...(messages.length > 1 ? { details: messages } : {}),
+      };
+    }
+    for (const [type, status] of [...DOMAIN_STATUS, ...this.extra]) {
+      if (exception instanceof type) {
+        return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: exception.message };
+      }
+    }
+    // Body parser errors (malformed JSON, oversized bodies) carry their own status.
+    const e = exception as { status?: unknown; type?: unknown; message?: unknown };
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+      const message = e.type === 'entity.too.large' ? 'Request body is too large' : e.type === 'entity.parse.failed' ? `Malformed JSON body: ${String(e.message)}` : String(e.message);
+      return { statusCode: e.status, error: STATUS_CODES[e.status] ?? 'Error', message };
+    }
+    return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
+  }
+}

@@ -1,0 +1,3 @@
+export { AppConfigModule } from './app-config.module';
+export { EnvironmentVariables } from './environment-variables';
+export { InvalidConfigurationError, validateEnvironment } from './validate-environment';

@@ -1,0 +1,39 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import type { EnvironmentVariables } from '../config/environment-variables';
+import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from './migrations';
+
+/**
+ * TypeORM options from the configuration: PostgreSQL when `DATABASE_URL` is set,
+ * otherwise the embedded SQLite file (WAL mode, busy timeout). Migrations run at
+ * start-up; `synchronize` is never on.
+ */
+export function buildDataSourceOptions(env: EnvironmentVariables): DataSourceOptions {
+  if (env.DATABASE_URL) {
+    return {
+      type: 'postgres',
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      applicationName: 'async-task-system',
+      migrations: POSTGRES_MIGRATIONS,
+      migrationsRun: true,
+      migrationsTransactionMode: 'each',
+      synchronize: false,
+      logging: false,
+    };
+  }
+  const database = resolve(env.SQLITE_PATH);
+  mkdirSync(dirname(database), { recursive: true });
+  return {
+    type: 'sqlite',
+    database,
+    enableWAL: true,
+    busyTimeout: 10_000,
+    migrations: SQLITE_MIGRATIONS,
+    migrationsRun: true,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+  };
+}

@@ -1,0 +1,6 @@
+import { CreateTasks1764230400000 as PostgresCreateTasks } from './postgres/1764230400000-create-tasks';
+import { CreateTasks1764230400000 as SqliteCreateTasks } from './sqlite/1764230400000-create-tasks';
+
+/** Migrations per dialect, in order. Listed explicitly so they load the same from sources and from `dist`. */
+export const POSTGRES_MIGRATIONS = [PostgresCreateTasks];
+export const SQLITE_MIGRATIONS = [SqliteCreateTasks];

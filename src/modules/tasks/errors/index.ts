@@ -1,0 +1,9 @@
+export { DuplicateTaskHandlerError } from './duplicate-task-handler.error';
+export { InvalidTaskHandlerError } from './invalid-task-handler.error';
+export { InvalidTaskOptionsError } from './invalid-task-options.error';
+export { MissingTaskHandlerError } from './missing-task-handler.error';
+export { NonRetryableTaskError } from './non-retryable-task.error';
+export { RetryableTaskError } from './retryable-task.error';
+export { TaskNotFoundError } from './task-not-found.error';
+export { TaskStateConflictError } from './task-state-conflict.error';
+export { UnknownTaskTypeError } from './unknown-task-type.error';

@@ -1,0 +1,22 @@
+/**
+ * Public surface of the task engine. Everything else under `modules/tasks`
+ * (entity, storage, dispatcher, executors, explorer) is internal.
+ */
+export { TasksModule } from './tasks.module';
+export { TaskManager, type SubmitOptions, type SubmittedTask } from './task-manager.service';
+export { TaskHandler } from './decorators/task-handler.decorator';
+export type { TaskTypeMap, TaskType, TaskInput, TaskResult } from './interfaces/task-type-map.interface';
+export type {
+  TaskContext,
+  EventLoopTaskHandler,
+  WorkerTaskHooks,
+  WorkerTaskContext,
+  TaskHandlerOptions,
+} from './interfaces/task-handler.interface';
+export type { TaskRecord, TaskErrorInfo, TaskAttempt } from './interfaces/task-record.interface';
+export type { TasksModuleOptions } from './interfaces/tasks-module-options.interface';
+export type { TaskStatistics } from './monitor/task-monitor.service';
+export type { TaskListFilter, TaskPage } from './task-query.service';
+export { TaskStatus, TaskPriority, TASK_STATUSES, TERMINAL_STATUSES } from './task.constants';
+export { TaskAbortReason } from './errors/task-abort-reason';
+export * from './errors';

@@ -1,0 +1,31 @@
+/** Options of `TasksModule.forRoot` / `forRootAsync`. Times are milliseconds unless named otherwise. */
+export interface TasksModuleOptions {
+  /** Worker threads for `worker` handlers. @default 4 */
+  maxCpuWorkers: number;
+  /** `event-loop` handlers running at once. @default 16 */
+  maxIoWorkers: number;
+  /** Default task timeout, seconds. @default 300 */
+  defaultTimeoutSeconds: number;
+  /** Default retries after the first attempt. @default 3 */
+  defaultMaxRetries: number;
+  /** Backoff base and cap. @default 1000, 60000 */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Fallback poll interval. @default 1000 */
+  pollIntervalMs: number;
+  /** Lease renewal interval and lease length. @default 5000, 30000 */
+  heartbeatIntervalMs: number;
+  leaseMs: number;
+  /** Grace between the cooperative abort and terminating a worker thread. @default 1000 */
+  abortGraceMs: number;
+  /** Whether this process claims and runs tasks. @default true */
+  workerEnabled: boolean;
+  /** On shutdown, how long running tasks may take before they are handed back. @default 25 */
+  shutdownGraceSeconds: number;
+  /** A waiting task gains one priority level per this many ms; 0 turns aging off. @default 60000 */
+  priorityAgingMs: number;
+  /** Task types that must have a handler, or start-up fails. @default [] */
+  requiredTaskTypes?: string[];
+  /** Concurrent group-commit inserts in flight. @default 2 (PostgreSQL), 1 (SQLite) */
+  insertConcurrency?: number;
+}

@@ -1,0 +1,43 @@
+import type { AttemptEnd, Completion, NewTaskRow } from './task-store.interface';
+
+/*
+ * Both stores send a batch to the database as one JSON array parameter
+ * (`jsonb_to_recordset` on PostgreSQL, `json_each` on SQLite): one statement and
+ * one prepared plan whatever the batch size. Inputs and results are already
+ * JSON text, so they are spliced in rather than parsed and serialised again.
+ */
+
+/** New task rows as a JSON array. */
+export function newRowsJson(rows: readonly NewTaskRow[]): string {
+  const parts = rows.map(
+    (r) =>
+      `{"id":"${r.taskId}","type":${JSON.stringify(r.taskType)},"priority":${r.priority},` +
+      `"run_at":"${r.runAt.toISOString()}","created_at":"${r.createdAt.toISOString()}",` +
+      `"input":${r.inputJson},"max_retries":${r.maxRetries},"timeout":${r.timeoutSeconds},` +
+      `"metadata":${r.metadataJson},"key":${r.idempotencyKey === null ? 'null' : JSON.stringify(r.idempotencyKey)}}`,
+  );
+  return `[${parts.join(',')}]`;
+}
+
+/** Successful attempts as a JSON array. */
+export function completionsJson(completions: readonly Completion[]): string {
+  const parts = completions.map(
+    (c) => `{"id":"${c.taskId}","attempt":${c.attempt},"result":${c.resultJson ?? 'null'},"ended_at":"${c.endedAt.toISOString()}"}`,
+  );
+  return `[${parts.join(',')}]`;
+}
+
+/** Other attempt ends as a JSON array. */
+export function attemptEndsJson(ends: readonly AttemptEnd[]): string {
+  return JSON.stringify(
+    ends.map((e) => ({
+      id: e.taskId,
+      attempt: e.attempt,
+      status: e.status,
+      outcome: e.outcome,
+      ended_at: e.endedAt.toISOString(),
+      error: e.errorInfo,
+      retry_at: e.retryAt?.toISOString() ?? null,
+    })),
+  );
+}

@@ -1,0 +1,121 @@
+import { Logger } from '@nestjs/common';
+import { Client, type Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import { CANCEL_TASK_CHANNEL, NEW_TASK_CHANNEL } from '../task.constants';
+import type { TaskNotificationHandlers, TaskNotifier } from './task-notifier.interface';
+
+/**
+ * LISTEN/NOTIFY on PostgreSQL. One dedicated connection listens on two channels;
+ * notifications are sent through the shared pool. A notification carries the
+ * sender's instance id so that a process ignores its own (it woke itself
+ * in-process already).
+ *
+ * Sending is coalesced: one NOTIFY at a time, and one more after it if tasks were
+ * committed meanwhile. NOTIFY serialises committing transactions on a global
+ * lock, so a NOTIFY per insert would halve insert throughput; once per batch is
+ * enough to wake every listener.
+ */
+export class PostgresTaskNotifier implements TaskNotifier {
+  private readonly logger = new Logger('TaskNotifier');
+  private client?: Client;
+  private handlers?: TaskNotificationHandlers;
+  private sending = false;
+  private sendAgain = false;
+  private closed = false;
+  private reconnectTimer?: NodeJS.Timeout;
+  private reconnectDelayMs = 100;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly instanceId: string,
+  ) {}
+
+  private get pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
+  }
+
+  async listen(handlers: TaskNotificationHandlers): Promise<void> {
+    this.handlers = handlers;
+    if (!this.client) await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    const options = this.dataSource.options as { url?: string };
+    const client = new Client({ connectionString: options.url, application_name: `tasks-listener:${this.instanceId}` });
+    client.on('notification', (message) => {
+      if (message.channel === NEW_TASK_CHANNEL) {
+        if (message.payload !== this.instanceId) this.handlers?.onNewTasks();
+      } else if (message.channel === CANCEL_TASK_CHANNEL && message.payload) {
+        this.handlers?.onCancel(message.payload);
+      }
+    });
+    client.on('error', (error) => {
+      this.logger.warn(`Listener connection failed: ${error.message}; reconnecting`);
+      this.scheduleReconnect(client);
+    });
+    client.on('end', () => this.scheduleReconnect(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NEW_TASK_CHANNEL}; LISTEN ${CANCEL_TASK_CHANNEL}`);
+    } catch (error) {
+      this.logger.warn(`Could not listen for task notifications: ${(error as Error).message}; retrying`);
+      this.scheduleReconnect(client);
+      return;
+    }
+    this.client = client;
+    this.reconnectDelayMs = 100;
+  }
+
+  private scheduleReconnect(client: Client): void {
+    if (this.closed || this.reconnectTimer) return;
+    if (this.client === client) this.client = undefined;
+    client.removeAllListeners('end');
+    client.end().catch(() => undefined);
+    const delay = this.reconnectDelayMs;
+    this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 5000);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.connect().then(() => {
+        // Notifications sent while we were away are lost: look for work now.
+        if (this.client) this.handlers?.onNewTasks();
+      });
+    }, delay);
+  }
+
+  notifyNewTasks(): void {
+    if (this.sending) {
+      this.sendAgain = true;
+      return;
+    }
+    this.sending = true;
+    this.pool
+      .query({ name: 'tasks_notify_new', text: 'SELECT pg_notify($1, $2)', values: [NEW_TASK_CHANNEL, this.instanceId] })
+      .catch((error: Error) => this.logger.warn(`NOTIFY failed: ${error.message}`))
+      .finally(() => {
+        this.sending = false;
+        if (this.sendAgain) {
+          this.sendAgain = false;
+          this.notifyNewTasks();
+        }
+      });
+  }
+
+  async notifyCancel(taskId: string): Promise<void> {
+    await this.pool.query({ name: 'tasks_notify_cancel', text: 'SELECT pg_notify($1, $2)', values: [CANCEL_TASK_CHANNEL, taskId] });
+  }
+
+  notifyInTransactionSql(): string | null {
+    return `SELECT pg_notify('${NEW_TASK_CHANNEL}', '')`;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,341 @@
+import type { Pool, QueryConfig, QueryResultRow } from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
+import { TaskStatus, TASK_PRIORITIES } from '../task.constants';
+import { fromStatusesSql, statusListSql } from '../task-state-machine';
+import type {
+  AttemptEnd,
+  CancelOutcome,
+  ClaimedTask,
+  ClaimRequest,
+  Completion,
+  HeldAttempt,
+  InsertResult,
+  LeaseRenewal,
+  NewTaskRow,
+  RecoveredTask,
+  RetryOutcome,
+  TaskStore,
+} from './task-store.interface';
+import { attemptEndsJson, completionsJson, newRowsJson } from './batch-json';
+
+const WAITING = fromStatusesSql('claim');
+const PRIORITIES = `'{${TASK_PRIORITIES.join(',')}}'::smallint[]`;
+const LEVELS = `'{${TASK_PRIORITIES.map((_, i) => TASK_PRIORITIES.length - 1 - i).join(',')}}'::int[]`;
+const TOP_LEVEL = TASK_PRIORITIES.length - 1;
+
+const INSERT_COLUMNS = `task_id, task_type, status, priority, run_at, created_at, updated_at, input_data, max_retries, timeout_seconds, metadata, idempotency_key`;
+const INSERT_SELECT = `
+  SELECT r.id, r.type, 'pending', r.priority, r.run_at, r.created_at, r.created_at, r.input, r.max_retries, r.timeout, r.metadata, r.key
+  FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, type text, priority smallint, run_at timestamptz, created_at timestamptz,
+                                          input jsonb, max_retries int, timeout int, metadata jsonb, key text)`;
+
+/** Plain insert: no idempotency keys in the batch, so no conflict handling and no rows back. */
+const INSERT = `INSERT INTO tasks (${INSERT_COLUMNS}) ${INSERT_SELECT}`;
+/** Insert where some rows carry an idempotency key: existing keys are skipped and looked up afterwards. */
+const INSERT_KEYED = `INSERT INTO tasks (${INSERT_COLUMNS}) ${INSERT_SELECT}
+  ON CONFLICT (task_type, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+  RETURNING task_id`;
+const SELECT_BY_KEYS = `
+  SELECT t.task_id, t.task_type, t.idempotency_key, t.status FROM tasks t
+  JOIN unnest($1::text[], $2::text[]) AS k(type, key) ON t.task_type = k.type AND t.idempotency_key = k.key`;
+
+/**
+ * The claim. For every (type, priority) pair it reads the head of that slice of
+ * the claim index (`tasks_claim_idx`: type, priority, run_at, task_id; only
+ * waiting rows), so its cost does not grow with the depth of the queue. The heads
+ * are ranked by effective priority (priority level plus one level per `$7` ms of
+ * waiting, capped at the top level; `$7` = 0 disables aging), then run_at, then
+ * submission order (UUIDv7 ids sort by creation time); per-type caps apply; and
+ * only the rows actually taken are locked, with SKIP LOCKED so that any number of
+ * instances can claim at once without waiting on each other.
+ */
+const CLAIM = `
+WITH heads AS (
+  SELECT h.task_id, h.task_type, h.run_at, h.eff, ty.cap
+  FROM unnest($1::text[], $2::int[]) AS ty(task_type, cap)
+  CROSS JOIN unnest(${PRIORITIES}, ${LEVELS}) AS p(priority, level)
+  CROSS JOIN LATERAL (
+    SELECT t.task_id, t.task_type, t.run_at,
+           CASE WHEN $7::bigint > 0
+                THEN LEAST(${TOP_LEVEL}, p.level + floor(extract(epoch FROM ($3::timestamptz - t.run_at)) * 1000 / $7::bigint)::int)
+                ELSE p.level END AS eff
+    FROM tasks t
+    WHERE t.status IN ${WAITING} AND t.task_type = ty.task_type AND t.priority = p.priority AND t.run_at <= $3
+    ORDER BY t.run_at, t.task_id
+    LIMIT ty.cap
+  ) h
+), ranked AS (
+  SELECT task_id, run_at, eff,
+         row_number() OVER (PARTITION BY task_type ORDER BY eff DESC, run_at, task_id) AS type_rank, cap
+  FROM heads
+), candidates AS (
+  SELECT task_id, run_at, eff FROM ranked WHERE type_rank <= cap
+  ORDER BY eff DESC, run_at, task_id LIMIT $4 * 2
+), picked AS (
+  SELECT t.task_id FROM tasks t JOIN candidates c ON c.task_id = t.task_id
+  WHERE t.status IN ${WAITING}
+  ORDER BY c.eff DESC, c.run_at, c.task_id
+  LIMIT $4
+  FOR UPDATE OF t SKIP LOCKED
+)
+UPDATE tasks t
+SET status = 'running', attempt = t.attempt + 1, started_at = $3, updated_at = $3,
+    locked_by = $5, locked_until = $6, progress = 0, progress_message = NULL
+FROM picked WHERE t.task_id = picked.task_id
+RETURNING t.task_id, t.task_type, t.priority, t.attempt, t.retry_count, t.max_retries, t.timeout_seconds,
+          t.run_at, t.created_at, t.input_data`;
+
+const ATTEMPT_ENTRY = (outcome: string, error: string) =>
+  `jsonb_build_array(jsonb_build_object('attempt', t.attempt, 'started_at', t.started_at, 'ended_at', u.ended_at,
+     'outcome', ${outcome}, 'worker', t.locked_by, 'error', ${error}))`;
+
+const COMPLETE = `
+UPDATE tasks t
+SET status = 'completed', result_data = u.result, completed_at = u.ended_at, updated_at = u.ended_at,
+    progress = 100, locked_by = NULL, locked_until = NULL,
+    attempt_history = t.attempt_history || ${ATTEMPT_ENTRY(`'completed'`, 'NULL::jsonb')}
+FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, attempt int, result jsonb, ended_at timestamptz)
+WHERE t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = $2 AND t.status = 'running'
+RETURNING t.task_id`;
+
+const END_ATTEMPTS = `
+UPDATE tasks t
+SET status = u.status,
+    error_info = COALESCE(u.error, t.error_info),
+    retry_count = t.retry_count + CASE WHEN u.status = 'retrying' THEN 1 ELSE 0 END,
+    run_at = COALESCE(u.retry_at, t.run_at),
+    completed_at = CASE WHEN u.status IN ${statusListSql(['failed', 'timeout', 'cancelled'])} THEN u.ended_at ELSE NULL END,
+    started_at = CASE WHEN u.status = 'pending' THEN NULL ELSE t.started_at END,
+    updated_at = u.ended_at, locked_by = NULL, locked_until = NULL,
+    attempt_history = t.attempt_history || ${ATTEMPT_ENTRY('u.outcome', `CASE WHEN u.error IS NULL THEN NULL ELSE jsonb_build_object('name', u.error->'name', 'message', u.error->'message') END`)}
+FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, attempt int, status text, outcome text, ended_at timestamptz, error jsonb, retry_at timestamptz)
+WHERE t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = $2 AND t.status = 'running'
+RETURNING t.task_id`;
+
+const RENEW = `
+UPDATE tasks t SET locked_until = $3
+FROM unnest($1::uuid[], $2::int[]) AS u(id, attempt)
+WHERE t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = $4 AND t.status = 'running'
+RETURNING t.task_id, t.cancel_requested_at IS NOT NULL AS cancel_requested`;
+
+const PROGRESS = `
+UPDATE tasks SET progress = $4, progress_message = $5, updated_at = $6
+WHERE task_id = $1 AND attempt = $2 AND locked_by = $3 AND status = 'running'`;
+
+const CANCEL = `
+UPDATE tasks
+SET status = CASE WHEN status IN ${fromStatusesSql('cancelWaiting')} THEN 'cancelled' ELSE status END,
+    completed_at = CASE WHEN status IN ${fromStatusesSql('cancelWaiting')} THEN $2 ELSE completed_at END,
+    cancel_requested_at = COALESCE(cancel_requested_at, $2), updated_at = $2
+WHERE task_id = $1 AND status IN ${statusListSql(['pending', 'retrying', 'running'])}
+RETURNING status, locked_by`;
+
+const RETRY = `
+UPDATE tasks
+SET status = 'pending', run_at = $2, updated_at = $2, completed_at = NULL, started_at = NULL,
+    cancel_requested_at = NULL, retry_count = 0, progress = 0, progress_message = NULL
+WHERE task_id = $1 AND status IN ${fromStatusesSql('retry')}
+RETURNING status`;
+
+const STATUS_OF = `SELECT status FROM tasks WHERE task_id = $1`;
+
+/**
+ * Recovery of running tasks whose holder stopped renewing the lease (crash,
+ * kill -9, lost network). The attempt counts: the task is retried at once while
+ * it has retries left, failed otherwise, and cancelled if a cancel was pending.
+ */
+const RECOVER = `
+WITH expired AS (
+  SELECT task_id FROM tasks WHERE status = 'running' AND locked_until < $1
+  ORDER BY locked_until LIMIT $2 FOR UPDATE SKIP LOCKED
+), decided AS (
+  SELECT t.task_id,
+         CASE WHEN t.cancel_requested_at IS NOT NULL THEN 'cancelled'
+              WHEN t.retry_count < t.max_retries THEN 'retrying' ELSE 'failed' END AS next_status
+  FROM tasks t JOIN expired e ON e.task_id = t.task_id
+)
+UPDATE tasks t
+SET status = d.next_status,
+    retry_count = t.retry_count + CASE WHEN d.next_status = 'retrying' THEN 1 ELSE 0 END,
+    run_at = CASE WHEN d.next_status = 'retrying' THEN $1 ELSE t.run_at END,
+    completed_at = CASE WHEN d.next_status = 'retrying' THEN NULL ELSE $1 END,
+    updated_at = $1, locked_by = NULL, locked_until = NULL,
+    error_info = CASE WHEN d.next_status = 'cancelled' THEN t.error_info ELSE jsonb_build_object(
+      'name', 'WorkerLostError',
+      'message', 'The worker ' || COALESCE(t.locked_by, '?') || ' stopped renewing the lease of attempt ' || t.attempt || ' (process crashed or lost the database); the attempt was abandoned.',
+      'retryable', true, 'attempt', t.attempt, 'occurred_at', to_jsonb($1::timestamptz)) END,
+    attempt_history = t.attempt_history || jsonb_build_array(jsonb_build_object('attempt', t.attempt, 'started_at', t.started_at,
+      'ended_at', $1::timestamptz, 'outcome', 'lost', 'worker', t.locked_by,
+      'error', jsonb_build_object('name', 'WorkerLostError', 'message', 'lease expired')))
+FROM decided d WHERE t.task_id = d.task_id
+RETURNING t.task_id, t.task_type, t.status`;
+
+const OLDEST_WAITING = `
+SELECT min(h.run_at) AS oldest
+FROM unnest($1::text[]) AS ty(task_type)
+CROSS JOIN unnest(${PRIORITIES}) AS p(priority)
+CROSS JOIN LATERAL (
+  SELECT t.run_at FROM tasks t
+  WHERE t.status IN ${WAITING} AND t.task_type = ty.task_type AND t.priority = p.priority AND t.run_at <= $2
+  ORDER BY t.run_at, t.task_id LIMIT 1
+) h`;
+
+interface ClaimRow extends QueryResultRow {
+  task_id: string;
+  task_type: string;
+  priority: number;
+  attempt: number;
+  retry_count: number;
+  max_retries: number;
+  timeout_seconds: number;
+  run_at: Date;
+  created_at: Date;
+  input_data: unknown;
+}
+
+
+/**
+ * PostgreSQL storage. Runs on the `pg` pool that TypeORM's driver owns (one pool
+ * for the whole application), with named prepared statements for the hot path so
+ * that PostgreSQL parses and plans each of them once per connection.
+ */
+export class PostgresTaskStore implements TaskStore {
+  readonly dialect = 'postgres';
+  private pool!: Pool;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async init(): Promise<void> {
+    this.pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+  }
+
+  async close(): Promise<void> {
+    // The pool belongs to TypeORM's DataSource, which closes it.
+  }
+
+  private async run<R extends QueryResultRow>(name: string, text: string, values: unknown[]): Promise<R[]> {
+    const config: QueryConfig = { name, text, values };
+    const result = await this.pool.query<R>(config);
+    return result.rows;
+  }
+
+  async insert(rows: readonly NewTaskRow[]): Promise<InsertResult[]> {
+    return this.insertVia((text, values, name) => this.run(name, text, values), rows);
+  }
+
+  async insertWith(manager: EntityManager, rows: readonly NewTaskRow[]): Promise<InsertResult[]> {
+    return this.insertVia((text, values) => manager.query(text, values), rows);
+  }
+
+  private async insertVia(
+    exec: (text: string, values: unknown[], name: string) => Promise<QueryResultRow[]>,
+    rows: readonly NewTaskRow[],
+  ): Promise<InsertResult[]> {
+    const json = newRowsJson(rows);
+    if (!rows.some((r) => r.idempotencyKey !== null)) {
+      await exec(INSERT, [json], 'tasks_insert');
+      return rows.map((r) => ({ taskId: r.taskId, created: true, status: 'pending' }));
+    }
+    const inserted = new Set((await exec(INSERT_KEYED, [json], 'tasks_insert_keyed')).map((r) => r.task_id as string));
+    const missing = rows.filter((r) => !inserted.has(r.taskId));
+    const existing = new Map<string, { task_id: string; status: TaskStatus }>();
+    if (missing.length > 0) {
+      const found = await exec(SELECT_BY_KEYS, [missing.map((r) => r.taskType), missing.map((r) => r.idempotencyKey)], 'tasks_by_keys');
+      for (const f of found) existing.set(`${f.task_type}\u0000${f.idempotency_key}`, f as { task_id: string; status: TaskStatus });
+    }
+    return rows.map((r) => {
+      if (inserted.has(r.taskId)) return { taskId: r.taskId, created: true, status: 'pending' as const };
+      const hit = existing.get(`${r.taskType}\u0000${r.idempotencyKey}`);
+      if (!hit) throw new Error(`Task insert for idempotency key "${r.idempotencyKey}" neither inserted nor found an existing row`);
+      return { taskId: hit.task_id, created: false, status: hit.status };
+    });
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
+    const rows = await this.run<ClaimRow>('tasks_claim', CLAIM, [
+      request.types,
+      request.perTypeLimits,
+      request.now,
+      request.limit,
+      request.workerId,
+      request.leaseUntil,
+      request.agingMs,
+    ]);
+    return rows.map((r) => ({
+      taskId: r.task_id,
+      taskType: r.task_type,
+      priority: r.priority,
+      attempt: r.attempt,
+      retryCount: r.retry_count,
+      maxRetries: r.max_retries,
+      timeoutSeconds: r.timeout_seconds,
+      runAt: r.run_at,
+      createdAt: r.created_at,
+      startedAt: request.now,
+      input: r.input_data,
+    }));
+  }
+
+  async complete(completions: readonly Completion[], workerId: string): Promise<Set<string>> {
+    const json = completionsJson(completions);
+    const rows = await this.run<{ task_id: string }>('tasks_complete', COMPLETE, [json, workerId]);
+    return new Set(rows.map((r) => r.task_id));
+  }
+
+  async endAttempts(ends: readonly AttemptEnd[], workerId: string): Promise<Set<string>> {
+    const json = attemptEndsJson(ends);
+    const rows = await this.run<{ task_id: string }>('tasks_end_attempts', END_ATTEMPTS, [json, workerId]);
+    return new Set(rows.map((r) => r.task_id));
+  }
+
+  async renewLeases(held: readonly HeldAttempt[], workerId: string, until: Date): Promise<LeaseRenewal> {
+    const rows = await this.run<{ task_id: string; cancel_requested: boolean }>('tasks_renew', RENEW, [
+      held.map((h) => h.taskId),
+      held.map((h) => h.attempt),
+      until,
+      workerId,
+    ]);
+    return {
+      renewed: new Set(rows.map((r) => r.task_id)),
+      cancelRequested: new Set(rows.filter((r) => r.cancel_requested).map((r) => r.task_id)),
+    };
+  }
+
+  async saveProgress(held: HeldAttempt, workerId: string, percent: number, message: string | null, now: Date): Promise<boolean> {
+    const result = await this.pool.query({
+      name: 'tasks_progress',
+      text: PROGRESS,
+      values: [held.taskId, held.attempt, workerId, percent, message, now],
+    });
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async cancel(taskId: string, now: Date): Promise<CancelOutcome> {
+    const rows = await this.run<{ status: TaskStatus; locked_by: string | null }>('tasks_cancel', CANCEL, [taskId, now]);
+    if (rows.length > 0) {
+      return rows[0].status === 'cancelled' ? { kind: 'cancelled' } : { kind: 'requested', lockedBy: rows[0].locked_by };
+    }
+    return this.conflictOrMissing(taskId);
+  }
+
+  async retry(taskId: string, now: Date): Promise<RetryOutcome> {
+    const rows = await this.run<{ status: TaskStatus }>('tasks_retry', RETRY, [taskId, now]);
+    if (rows.length > 0) return { kind: 'requeued' };
+    return this.conflictOrMissing(taskId);
+  }
+
+  private async conflictOrMissing(taskId: string): Promise<{ kind: 'conflict'; status: TaskStatus } | { kind: 'not_found' }> {
+    const rows = await this.run<{ status: TaskStatus }>('tasks_status_of', STATUS_OF, [taskId]);
+    return rows.length > 0 ? { kind: 'conflict', status: rows[0].status } : { kind: 'not_found' };
+  }
+
+  async recoverExpired(now: Date, limit: number): Promise<RecoveredTask[]> {
+    const rows = await this.run<{ task_id: string; task_type: string; status: TaskStatus }>('tasks_recover', RECOVER, [now, limit]);
+    return rows.map((r) => ({ taskId: r.task_id, taskType: r.task_type, status: r.status, lockedBy: null }));
+  }
+
+  async oldestWaiting(types: readonly string[], now: Date): Promise<Date | null> {
+    const rows = await this.run<{ oldest: Date | null }>('tasks_oldest_waiting', OLDEST_WAITING, [types, now]);
+    return rows[0]?.oldest ?? null;
+  }
+}

@@ -1,0 +1,49 @@
+import type { InsertResult, NewTaskRow, TaskStore } from './task-store.interface';
+
+interface Pending {
+  row: NewTaskRow;
+  resolve: (result: InsertResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for submits. Concurrent submits are coalesced into one
+ * multi-row INSERT: while `concurrency` inserts are in flight, new rows wait and
+ * go together in the next one. A lone submit is written at once, without any
+ * timer; each caller gets its id only after its row is committed, and a failed
+ * insert rejects every caller of that batch (nothing is silently dropped).
+ */
+export class TaskInsertBatcher {
+  private readonly queue: Pending[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly concurrency: number,
+    private readonly maxBatch = 1000,
+  ) {}
+
+  add(row: NewTaskRow): Promise<InsertResult> {
+    return new Promise<InsertResult>((resolve, reject) => {
+      this.queue.push({ row, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.concurrency && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight++;
+      this.store
+        .insert(batch.map((p) => p.row))
+        .then(
+          (results) => batch.forEach((p, i) => p.resolve(results[i])),
+          (error: unknown) => batch.forEach((p) => p.reject(error)),
+        )
+        .finally(() => {
+          this.inFlight--;
+          this.pump();
+        });
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import type { EntityManager } from 'typeorm';
+import type { TaskAttemptOutcome, TaskErrorInfo } from '../interfaces/task-record.interface';
+import type { TaskStatus } from '../task.constants';
+
+/** A task row about to be inserted; JSON fields are already serialised. */
+export interface NewTaskRow {
+  taskId: string;
+  taskType: string;
+  priority: number;
+  runAt: Date;
+  createdAt: Date;
+  inputJson: string;
+  maxRetries: number;
+  timeoutSeconds: number;
+  metadataJson: string;
+  idempotencyKey: string | null;
+}
+
+/** Outcome of inserting one row: created, or an existing task with the same idempotency key. */
+export interface InsertResult {
+  taskId: string;
+  created: boolean;
+  status: TaskStatus;
+}
+
+/** What the dispatcher asks for: up to `limit` due tasks among `types`, at most `perTypeLimits[i]` of `types[i]`. */
+export interface ClaimRequest {
+  types: readonly string[];
+  perTypeLimits: readonly number[];
+  limit: number;
+  now: Date;
+  leaseUntil: Date;
+  workerId: string;
+  /** A waiting task gains one priority level per this many ms (0: strict priority). */
+  agingMs: number;
+}
+
+/** A task the dispatcher now holds (status `running`, lease taken). */
+export interface ClaimedTask {
+  taskId: string;
+  taskType: string;
+  priority: number;
+  attempt: number;
+  retryCount: number;
+  maxRetries: number;
+  timeoutSeconds: number;
+  runAt: Date;
+  createdAt: Date;
+  startedAt: Date;
+  input: unknown;
+}
+
+/** The running attempt a write is fenced by: it only lands while this worker still holds this attempt. */
+export interface HeldAttempt {
+  taskId: string;
+  attempt: number;
+}
+
+/** A successful attempt. */
+export interface Completion extends HeldAttempt {
+  resultJson: string | null;
+  endedAt: Date;
+}
+
+/** Any other end of an attempt. */
+export interface AttemptEnd extends HeldAttempt {
+  /** Status the task moves to. */
+  status: Extract<TaskStatus, 'failed' | 'timeout' | 'retrying' | 'cancelled' | 'pending'>;
+  outcome: TaskAttemptOutcome;
+  endedAt: Date;
+  errorInfo: TaskErrorInfo | null;
+  /** For `retrying`: when the next attempt may start. */
+  retryAt?: Date;
+}
+
+export interface LeaseRenewal {
+  /** Attempts still held by this worker. */
+  renewed: Set<string>;
+  /** Of those, the tasks somebody asked to cancel. */
+  cancelRequested: Set<string>;
+}
+
+export type CancelOutcome =
+  | { kind: 'cancelled' }
+  | { kind: 'requested'; lockedBy: string | null }
+  | { kind: 'conflict'; status: TaskStatus }
+  | { kind: 'not_found' };
+
+export type RetryOutcome = { kind: 'requeued' } | { kind: 'conflict'; status: TaskStatus } | { kind: 'not_found' };
+
+/** A running task whose lease expired and that was recovered. */
+export interface RecoveredTask {
+  taskId: string;
+  taskType: string;
+  status: TaskStatus;
+}
+
+/**
+ * Storage strategy of the engine: the hand-written, batched SQL of the hot path
+ * and of every status change, one implementation per dialect
+ * (`PostgresTaskStore`, `SqliteTaskStore`). Reads for the API go through the
+ * TypeORM repository instead (`TaskQueryService`).
+ */
+export interface TaskStore {
+  readonly dialect: 'postgres' | 'sqlite';
+  init(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Inserts in one statement (autocommit); rows with an existing idempotency key return the existing task. */
+  insert(rows: readonly NewTaskRow[]): Promise<InsertResult[]>;
+  /** Inserts inside the caller's transaction. */
+  insertWith(manager: EntityManager, rows: readonly NewTaskRow[]): Promise<InsertResult[]>;
+
+  claim(request: ClaimRequest): Promise<ClaimedTask[]>;
+  /** Writes successful attempts; returns the ids whose write landed (the others had lost their lease). */
+  complete(completions: readonly Completion[], workerId: string): Promise<Set<string>>;
+  /** Writes failed / timed-out / cancelled / released attempts; returns the ids whose write landed. */
+  endAttempts(ends: readonly AttemptEnd[], workerId: string): Promise<Set<string>>;
+  renewLeases(held: readonly HeldAttempt[], workerId: string, until: Date): Promise<LeaseRenewal>;
+  saveProgress(held: HeldAttempt, workerId: string, percent: number, message: string | null, now: Date): Promise<boolean>;
+
+  cancel(taskId: string, now: Date): Promise<CancelOutcome>;
+  retry(taskId: string, now: Date): Promise<RetryOutcome>;
+  /** Re-queues (or fails, or cancels) running tasks whose lease expired before `now`. */
+  recoverExpired(now: Date, limit: number): Promise<RecoveredTask[]>;
+  /** Run-at of the oldest due waiting task among `types`, or null. */
+  oldestWaiting(types: readonly string[], now: Date): Promise<Date | null>;
+}

@@ -1,0 +1,562 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { sortForStart } from './claim-order';
+import { TaskAbortReason } from './errors/task-abort-reason';
+import { EventLoopExecutor } from './executors/event-loop.executor';
+import type { ExecutionResult, ExecutorStats, TaskExecutor } from './executors/task-executor.interface';
+import { WorkerPoolExecutor } from './executors/worker-pool.executor';
+import type { TaskContext } from './interfaces/task-handler.interface';
+import type { TaskAttemptOutcome, TaskErrorInfo } from './interfaces/task-record.interface';
+import type { TasksModuleOptions } from './interfaces/tasks-module-options.interface';
+import { backoffDelayMs, toErrorInfo } from './retry/retry-policy';
+import type { AttemptEnd, ClaimedTask, Completion, HeldAttempt, TaskStore } from './storage/task-store.interface';
+import type { TaskNotifier } from './storage/task-notifier.interface';
+import { TaskEvents } from './task-events';
+import { TaskHandlerRegistry, type RegisteredTaskHandler } from './task-handler.registry';
+import { TASK_NOTIFIER, TASK_STORE, TASK_WORKER_ID, TASKS_MODULE_OPTIONS, type TaskExecutorKind } from './task.constants';
+
+/** A task this process is running. */
+interface RunningTask {
+  claimed: ClaimedTask;
+  handler: RegisteredTaskHandler;
+  kind: TaskExecutorKind;
+  controller: AbortController;
+  timeout: NodeJS.Timeout;
+  progress?: { percent: number; message: string | null; timer?: NodeJS.Timeout; writing: boolean; dirty: boolean };
+}
+
+/** Claim-loop state of one executor kind. */
+interface ClaimState {
+  inFlight: boolean;
+  /** A wake-up arrived while a claim was in flight: claim again. */
+  again: boolean;
+  /** The last claim filled every free slot, so more tasks may be due. */
+  more: boolean;
+}
+
+/** A snapshot of a running task, for the monitor. */
+export interface RunningTaskInfo {
+  task_id: string;
+  task_type: string;
+  executor: TaskExecutorKind;
+  attempt: number;
+  started_at: string;
+  progress: number | null;
+}
+
+const WRITE_BATCH = 500;
+const RECOVERY_BATCH = 500;
+const PROGRESS_MIN_INTERVAL_MS = 250;
+
+/**
+ * The dispatcher: claims due tasks in batches, runs them on their executor,
+ * writes their outcome, keeps their leases alive, recovers tasks abandoned by
+ * dead instances and drains on shutdown.
+ *
+ * Flow of one task: claim (one statement for the whole batch) → executor →
+ * outcome queued → written with the other outcomes of the moment in one
+ * statement. Claims never ask for more tasks than the executors have free slots,
+ * and stop while too many outcomes are still waiting to be written.
+ */
+@Injectable()
+export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('TaskDispatcher');
+  private readonly executors: Record<TaskExecutorKind, TaskExecutor>;
+  private readonly running = new Map<string, RunningTask>();
+  private readonly claimStates: Record<TaskExecutorKind, ClaimState> = {
+    worker: { inFlight: false, again: false, more: true },
+    'event-loop': { inFlight: false, again: false, more: true },
+  };
+  private readonly completions: Completion[] = [];
+  private readonly ends: AttemptEnd[] = [];
+  /** Attempts whose outcome is queued but not yet written: still ours, so their leases are renewed. */
+  private readonly unwritten = new Map<string, number>();
+  private writing = false;
+  private writeFailures = 0;
+  private claimFailures = 0;
+  private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private heartbeatTimer?: NodeJS.Timeout;
+  private wakeTimer?: { at: number; timer: NodeJS.Timeout };
+  private readonly unsubscribe: Array<() => void> = [];
+  private settled?: () => void;
+  private lastHeartbeatAt?: Date;
+
+  constructor(
+    @Inject(TASK_STORE) private readonly store: TaskStore,
+    @Inject(TASK_NOTIFIER) private readonly notifier: TaskNotifier,
+    @Inject(TASKS_MODULE_OPTIONS) private readonly options: TasksModuleOptions,
+    @Inject(TASK_WORKER_ID) readonly workerId: string,
+    private readonly registry: TaskHandlerRegistry,
+    private readonly events: TaskEvents,
+  ) {
+    this.executors = {
+      worker: new WorkerPoolExecutor({ size: options.maxCpuWorkers, abortGraceMs: options.abortGraceMs }),
+      'event-loop': new EventLoopExecutor(options.maxIoWorkers),
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.options.workerEnabled) await this.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  /** Whether this process is claiming and running tasks. */
+  get isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  /** When leases were last renewed (null before the first heartbeat). */
+  get lastHeartbeat(): Date | null {
+    return this.lastHeartbeatAt ?? null;
+  }
+
+  /** Starts claiming. Called at bootstrap when `workerEnabled`; tests with a quiet queue call it themselves. */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') return;
+    this.state = 'running';
+    const kinds = this.activeKinds();
+    await Promise.all(kinds.map((kind) => this.executors[kind].start()));
+    this.unsubscribe.push(
+      this.events.onSubmitted((types, runAt) => this.onSubmitted(types, runAt)),
+      this.events.onCancelRequested((taskId) => this.abortRunning(taskId, 'cancelled', 'Cancelled on request')),
+    );
+    await this.notifier.listen({
+      onNewTasks: () => this.wakeAll(),
+      onCancel: (taskId) => this.abortRunning(taskId, 'cancelled', 'Cancelled on request'),
+    });
+    this.every(this.options.pollIntervalMs, () => this.wakeAll());
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatIntervalMs);
+    this.heartbeatTimer.unref();
+    this.every(this.options.heartbeatIntervalMs, () => this.recover());
+    await this.recover();
+    this.wakeAll();
+    this.logger.log(
+      `Dispatcher ${this.workerId} started: ${this.options.maxCpuWorkers} worker threads, ${this.options.maxIoWorkers} event-loop slots, ` +
+        `types: ${this.registry.types().join(', ') || '(none)'}`,
+    );
+  }
+
+  /**
+   * Stops claiming, lets running tasks finish within the shutdown grace period,
+   * hands the others back to the queue at once, writes every outcome and closes
+   * the pool.
+   */
+  async stop(): Promise<void> {
+    if (this.state !== 'running') {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers.clear();
+    if (this.wakeTimer) clearTimeout(this.wakeTimer.timer);
+    for (const off of this.unsubscribe.splice(0)) off();
+    await this.waitForRunning(this.options.shutdownGraceSeconds * 1000);
+    if (this.running.size > 0) {
+      this.logger.log(`Handing ${this.running.size} unfinished task(s) back to the queue`);
+      for (const taskId of [...this.running.keys()]) this.abortRunning(taskId, 'shutdown', 'The instance is shutting down');
+      await this.waitForRunning(this.options.abortGraceMs + 2000);
+    }
+    await this.drainWrites(10_000);
+    clearInterval(this.heartbeatTimer);
+    await Promise.all(Object.values(this.executors).map((executor) => executor.close()));
+    this.state = 'stopped';
+  }
+
+  /** Live view of what this process runs, for the monitor. */
+  snapshot(): { running: RunningTaskInfo[]; executors: ExecutorStats[]; unwrittenOutcomes: number } {
+    return {
+      running: [...this.running.values()].map((r) => ({
+        task_id: r.claimed.taskId,
+        task_type: r.claimed.taskType,
+        executor: r.kind,
+        attempt: r.claimed.attempt,
+        started_at: r.claimed.startedAt.toISOString(),
+        progress: r.progress?.percent ?? null,
+      })),
+      executors: Object.values(this.executors).map((e) => e.stats()),
+      unwrittenOutcomes: this.unwritten.size,
+    };
+  }
+
+  // ---------------------------------------------------------------- claiming
+
+  private activeKinds(): TaskExecutorKind[] {
+    return (['worker', 'event-loop'] as const).filter((kind) => this.registry.types(kind).length > 0);
+  }
+
+  private onSubmitted(types: readonly string[], runAt: Date): void {
+    const kinds = new Set(types.map((type) => this.registry.get(type)?.executor).filter((k): k is TaskExecutorKind => !!k));
+    if (runAt.getTime() > Date.now()) {
+      this.wakeAt(runAt);
+      return;
+    }
+    for (const kind of kinds) this.wake(kind);
+  }
+
+  private wakeAll(): void {
+    for (const kind of this.activeKinds()) this.wake(kind);
+  }
+
+  private wake(kind: TaskExecutorKind): void {
+    const state = this.claimStates[kind];
+    state.more = true;
+    if (state.inFlight) state.again = true;
+    else void this.claimLoop(kind);
+  }
+
+  /** Wakes the claim loops at `at` (one timer for the earliest pending time; the poll covers the rest). */
+  private wakeAt(at: Date): void {
+    const time = at.getTime();
+    if (this.state !== 'running' || (this.wakeTimer && this.wakeTimer.at <= time)) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer.timer);
+    const timer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.wakeAll();
+    }, Math.max(0, time - Date.now()) + 1);
+    timer.unref();
+    this.wakeTimer = { at: time, timer };
+  }
+
+  private freeSlots(kind: TaskExecutorKind): number {
+    let active = 0;
+    for (const task of this.running.values()) if (task.kind === kind) active++;
+    const capacity = this.executors[kind].size;
+    // Back-pressure: when the database falls behind on outcome writes, stop taking new work.
+    const backlog = Math.max(0, this.unwritten.size - (this.options.maxCpuWorkers + this.options.maxIoWorkers));
+    return capacity - active - backlog;
+  }
+
+  private async claimLoop(kind: TaskExecutorKind): Promise<void> {
+    const state = this.claimStates[kind];
+    if (state.inFlight || this.state !== 'running') return;
+    state.inFlight = true;
+    try {
+      for (;;) {
+        state.again = false;
+        const free = this.freeSlots(kind);
+        const types = this.registry.types(kind);
+        if (free <= 0 || types.length === 0) break;
+        const now = new Date();
+        const claimed = await this.store.claim({
+          types,
+          perTypeLimits: types.map(() => free),
+          limit: free,
+          now,
+          leaseUntil: new Date(now.getTime() + this.options.leaseMs),
+          workerId: this.workerId,
+          agingMs: this.options.priorityAgingMs,
+        });
+        this.claimFailures = 0;
+        if (this.state !== 'running') {
+          for (const task of claimed) this.queueEnd(this.endFor(task, 'pending', 'released', null));
+          break;
+        }
+        for (const task of sortForStart(claimed, now, this.options.priorityAgingMs)) this.startTask(task, kind);
+        state.more = claimed.length >= free;
+        if (!state.more && !state.again) break;
+      }
+    } catch (error) {
+      this.claimFailures++;
+      const delay = Math.min(100 * 2 ** this.claimFailures, 5000);
+      this.logger.warn(`Claim failed (${(error as Error).message}); trying again in ${delay} ms`);
+      this.wakeAt(new Date(Date.now() + delay));
+    } finally {
+      state.inFlight = false;
+    }
+    if (state.again && this.state === 'running') void this.claimLoop(kind);
+  }
+
+  // ---------------------------------------------------------------- running
+
+  private startTask(claimed: ClaimedTask, kind: TaskExecutorKind): void {
+    const handler = this.registry.get(claimed.taskType)!;
+    const controller = new AbortController();
+    const timeoutMs = claimed.timeoutSeconds * 1000;
+    const task: RunningTask = {
+      claimed,
+      handler,
+      kind,
+      controller,
+      timeout: setTimeout(() => controller.abort(new TaskAbortReason('timeout', `Task timed out after ${claimed.timeoutSeconds} s`)), timeoutMs),
+    };
+    this.running.set(claimed.taskId, task);
+    const context: TaskContext = {
+      taskId: claimed.taskId,
+      taskType: claimed.taskType,
+      attempt: claimed.attempt,
+      signal: controller.signal,
+      reportProgress: (percent, message) => this.reportProgress(task, percent, message),
+    };
+    void this.runTask(task, context);
+  }
+
+  private async runTask(task: RunningTask, context: TaskContext): Promise<void> {
+    let result: ExecutionResult;
+    try {
+      result = await this.execute(task, context);
+    } catch (error) {
+      result = context.signal.aborted ? { kind: 'aborted' } : { kind: 'error', error: toErrorInfo(error, context.attempt) };
+    }
+    clearTimeout(task.timeout);
+    if (task.progress?.timer) clearTimeout(task.progress.timer);
+    this.running.delete(task.claimed.taskId);
+    this.record(task, result);
+    if (this.running.size === 0) this.settled?.();
+    const state = this.claimStates[task.kind];
+    if (state.more && this.state === 'running') this.wake(task.kind);
+  }
+
+  private async execute(task: RunningTask, context: TaskContext): Promise<ExecutionResult> {
+    const { handler } = task;
+    const executor = this.executors[task.kind];
+    const input = task.claimed.input;
+    if (handler.executor === 'event-loop') return executor.execute(handler, input, context);
+    const workerInput = handler.prepare ? await raceAbort(handler.prepare(input as never, context), context.signal) : input;
+    if (context.signal.aborted) return { kind: 'aborted' };
+    const result = await executor.execute(handler, workerInput, context);
+    if (result.kind !== 'ok' || !handler.finish) return result;
+    const finished = await raceAbort(handler.finish(JSON.parse(result.resultJson) as never, input as never, context), context.signal);
+    return context.signal.aborted ? { kind: 'aborted' } : { kind: 'ok', resultJson: JSON.stringify(finished ?? null) };
+  }
+
+  /** Decides what the attempt's end means for the task, and queues the write. */
+  private record(task: RunningTask, result: ExecutionResult): void {
+    const { claimed } = task;
+    const signal = task.controller.signal;
+    const reason = signal.aborted ? (signal.reason as TaskAbortReason) : undefined;
+    const now = new Date();
+    if (!reason && result.kind === 'ok') {
+      this.queueCompletion({ taskId: claimed.taskId, attempt: claimed.attempt, resultJson: result.resultJson, endedAt: now });
+      return;
+    }
+    if (reason?.kind === 'lease-lost') {
+      this.logger.warn(`Task ${claimed.taskId} (attempt ${claimed.attempt}) was taken away from this instance; its outcome is dropped`);
+      return;
+    }
+    if (reason?.kind === 'shutdown') {
+      this.queueEnd(this.endFor(claimed, 'pending', 'released', null, now));
+      return;
+    }
+    if (reason?.kind === 'cancelled') {
+      this.queueEnd(this.endFor(claimed, 'cancelled', 'cancelled', null, now));
+      return;
+    }
+    const error: TaskErrorInfo =
+      reason?.kind === 'timeout'
+        ? { name: 'TaskTimeoutError', message: reason.message, retryable: true, attempt: claimed.attempt, occurred_at: now.toISOString() }
+        : result.kind === 'error'
+          ? { ...result.error, attempt: claimed.attempt, occurred_at: result.error.occurred_at ?? now.toISOString() }
+          : { name: 'TaskAbortedError', message: 'The task was aborted', retryable: false, attempt: claimed.attempt, occurred_at: now.toISOString() };
+    const outcome: TaskAttemptOutcome = reason?.kind === 'timeout' ? 'timeout' : 'failed';
+    if (error.retryable && claimed.retryCount < claimed.maxRetries) {
+      const retryAt = new Date(now.getTime() + backoffDelayMs(claimed.retryCount, { baseMs: this.options.retryBaseMs, maxMs: this.options.retryMaxMs }));
+      this.queueEnd({ ...this.endFor(claimed, 'retrying', outcome, error, now), retryAt });
+      this.wakeAt(retryAt);
+      return;
+    }
+    this.queueEnd(this.endFor(claimed, outcome === 'timeout' ? 'timeout' : 'failed', outcome, error, now));
+  }
+
+  private endFor(
+    claimed: HeldAttempt,
+    status: AttemptEnd['status'],
+    outcome: TaskAttemptOutcome,
+    errorInfo: TaskErrorInfo | null,
+    endedAt = new Date(),
+  ): AttemptEnd {
+    return { taskId: claimed.taskId, attempt: claimed.attempt, status, outcome, errorInfo, endedAt };
+  }
+
+  private abortRunning(taskId: string, kind: TaskAbortReason['kind'], message: string): void {
+    const task = this.running.get(taskId);
+    if (task && !task.controller.signal.aborted) task.controller.abort(new TaskAbortReason(kind, message));
+  }
+
+  private reportProgress(task: RunningTask, percent: number, message?: string): void {
+    if (!Number.isFinite(percent)) return;
+    const clamped = Math.max(0, Math.min(100, Math.round(percent)));
+    const progress = (task.progress ??= { percent: clamped, message: null, writing: false, dirty: false });
+    progress.percent = clamped;
+    progress.message = message === undefined ? progress.message : String(message).slice(0, 1000);
+    progress.dirty = true;
+    if (!progress.timer && !progress.writing) this.flushProgress(task);
+  }
+
+  /** Writes the latest progress now, then at most every PROGRESS_MIN_INTERVAL_MS. */
+  private flushProgress(task: RunningTask): void {
+    const progress = task.progress!;
+    if (!progress.dirty || !this.running.has(task.claimed.taskId)) return;
+    progress.dirty = false;
+    progress.writing = true;
+    this.store
+      .saveProgress(task.claimed, this.workerId, progress.percent, progress.message, new Date())
+      .catch((error: Error) => this.logger.warn(`Progress of task ${task.claimed.taskId} not saved: ${error.message}`))
+      .finally(() => {
+        progress.writing = false;
+        progress.timer = setTimeout(() => {
+          progress.timer = undefined;
+          this.flushProgress(task);
+        }, PROGRESS_MIN_INTERVAL_MS);
+        progress.timer.unref();
+      });
+  }
+
+  // ---------------------------------------------------------------- writing outcomes
+
+  private queueCompletion(completion: Completion): void {
+    this.completions.push(completion);
+    this.unwritten.set(completion.taskId, completion.attempt);
+    void this.flushWrites();
+  }
+
+  private queueEnd(end: AttemptEnd): void {
+    this.ends.push(end);
+    this.unwritten.set(end.taskId, end.attempt);
+    void this.flushWrites();
+  }
+
+  /**
+   * Writes queued outcomes, one statement per batch, one batch at a time: what
+   * finishes while a write is in flight goes into the next batch. A failed write
+   * (database away) is kept and tried again with backoff — a finished task's
+   * outcome is never dropped while this process lives; if it dies, the lease
+   * expires and the task is retried.
+   */
+  private async flushWrites(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.completions.length > 0 || this.ends.length > 0) {
+        const isCompletion = this.completions.length > 0;
+        const batch = isCompletion ? this.completions.splice(0, WRITE_BATCH) : this.ends.splice(0, WRITE_BATCH);
+        let landed: Set<string>;
+        try {
+          landed = isCompletion
+            ? await this.store.complete(batch as Completion[], this.workerId)
+            : await this.store.endAttempts(batch as AttemptEnd[], this.workerId);
+          this.writeFailures = 0;
+        } catch (error) {
+          (isCompletion ? this.completions : this.ends).unshift(...(batch as never[]));
+          this.writeFailures++;
+          const delay = Math.min(100 * 2 ** this.writeFailures, 5000);
+          this.logger.warn(`Writing ${batch.length} task outcome(s) failed (${(error as Error).message}); retrying in ${delay} ms`);
+          await sleep(delay);
+          continue;
+        }
+        for (const item of batch) {
+          if (this.unwritten.get(item.taskId) === item.attempt) this.unwritten.delete(item.taskId);
+          if (!landed.has(item.taskId)) {
+            this.logger.warn(`Outcome of task ${item.taskId} attempt ${item.attempt} refused: this instance no longer holds it`);
+          }
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+    for (const kind of this.activeKinds()) if (this.claimStates[kind].more && this.state === 'running') this.wake(kind);
+  }
+
+  private async drainWrites(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((this.writing || this.completions.length > 0 || this.ends.length > 0) && Date.now() < deadline) {
+      if (!this.writing) void this.flushWrites();
+      await sleep(10);
+    }
+    if (this.completions.length + this.ends.length > 0) {
+      this.logger.error(`${this.completions.length + this.ends.length} task outcome(s) could not be written before shutdown; their leases will expire and the tasks will be retried`);
+    }
+  }
+
+  // ---------------------------------------------------------------- leases and recovery
+
+  private held(): HeldAttempt[] {
+    const held: HeldAttempt[] = [...this.running.values()].map((r) => ({ taskId: r.claimed.taskId, attempt: r.claimed.attempt }));
+    for (const [taskId, attempt] of this.unwritten) if (!this.running.has(taskId)) held.push({ taskId, attempt });
+    return held;
+  }
+
+  /** Renews the leases of everything this process holds; picks up cancel requests and lost leases on the way. */
+  private async heartbeat(): Promise<void> {
+    const held = this.held();
+    const now = new Date();
+    if (held.length === 0) {
+      this.lastHeartbeatAt = now;
+      return;
+    }
+    try {
+      const renewal = await this.store.renewLeases(held, this.workerId, new Date(now.getTime() + this.options.leaseMs));
+      this.lastHeartbeatAt = now;
+      for (const { taskId, attempt } of held) {
+        const task = this.running.get(taskId);
+        if (!task || task.claimed.attempt !== attempt) continue;
+        if (!renewal.renewed.has(taskId)) this.abortRunning(taskId, 'lease-lost', 'This instance lost the lease of the task');
+        else if (renewal.cancelRequested.has(taskId)) this.abortRunning(taskId, 'cancelled', 'Cancelled on request');
+      }
+    } catch (error) {
+      this.logger.warn(`Lease renewal failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async recover(): Promise<void> {
+    try {
+      for (;;) {
+        const recovered = await this.store.recoverExpired(new Date(), RECOVERY_BATCH);
+        if (recovered.length === 0) break;
+        this.logger.warn(
+          `Recovered ${recovered.length} task(s) whose worker stopped renewing its lease: ` +
+            recovered.slice(0, 5).map((r) => `${r.taskId} → ${r.status}`).join(', ') + (recovered.length > 5 ? ', …' : ''),
+        );
+        this.wakeAll();
+        if (recovered.length < RECOVERY_BATCH) break;
+      }
+    } catch (error) {
+      this.logger.warn(`Lease recovery failed: ${(error as Error).message}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private every(intervalMs: number, fn: () => unknown): void {
+    const timer = setInterval(() => void fn(), intervalMs);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private async waitForRunning(timeoutMs: number): Promise<void> {
+    if (this.running.size === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.settled = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.settled = undefined;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves with `promise`, or with undefined as soon as `signal` fires (the promise is left to settle on its own). */
+async function raceAbort<T>(promise: Promise<T> | T, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return undefined;
+  let onAbort!: () => void;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  const work = Promise.resolve(promise);
+  // If the signal wins, the handler's promise may still reject later: keep that from going unhandled.
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
