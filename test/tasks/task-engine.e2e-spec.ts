@@ -1,0 +1,380 @@
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { TaskPriority, TaskStateConflictError, type TaskRecord } from '../../src/modules/tasks';
+import { TestProbe, TestTasksModule } from '../fixtures/test-tasks.module';
+import { createTestApp, type TestApp } from '../support/test-app';
+import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../support/test-database';
+import { sleep, waitFor } from '../support/wait';
+
+/** Thread ids of the worker pool's live threads (to see a thread terminated and replaced). */
+function poolThreadIds(t: TestApp): number[] {
+  const executors = (t.dispatcher as unknown as { executors: { worker: { pool: { threads: Array<{ threadId: number }> } } } }).executors;
+  return executors.worker.pool.threads.map((w) => w.threadId).sort();
+}
+
+const ms = (iso: string | null | undefined): number => new Date(iso!).getTime();
+
+describe(`Task engine on ${TEST_DIALECT}`, () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let probe: TestProbe;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp({ env: { ...db.env, TASK_MAX_IO_WORKERS: '4' }, imports: [TestTasksModule] });
+    probe = t.app.get(TestProbe);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('runs a submitted task and stores its result', async () => {
+    const submitted = await t.tasks.submit('test.echo', { value: { hello: 'world' } });
+    expect(submitted).toEqual({ task_id: expect.any(String), status: 'pending', created: true });
+    const done = await t.waitForStatus(submitted.task_id, 'completed');
+    expect(done.result_data).toEqual({ value: { hello: 'world' } });
+    expect(done.input_data).toEqual({ value: { hello: 'world' } });
+    expect(done.progress).toBe(100);
+    expect(done.attempt).toBe(1);
+    expect(done.retry_count).toBe(0);
+    expect(ms(done.started_at)).toBeLessThanOrEqual(ms(done.completed_at));
+    expect(done.locked_by).toBeNull();
+    expect(done.attempt_history).toEqual([expect.objectContaining({ attempt: 1, outcome: 'completed' })]);
+  });
+
+  it('runs a worker-thread task and records its progress on the task', async () => {
+    const { task_id } = await t.tasks.submit('test.sum', { n: 1000, progressDelayMs: 600 });
+    const midway = await waitFor(async () => {
+      const task = await t.tasks.find(task_id);
+      return task?.progress === 50 ? task : null;
+    }, 'progress 50');
+    expect(midway.status).toBe('running');
+    expect(midway.progress_message).toBe('half way');
+    const done = await t.waitForStatus(task_id, 'completed');
+    expect(done.result_data).toMatchObject({ total: 500500, attempt: 1 });
+    expect((done.result_data as { threadId: number }).threadId).toBeGreaterThan(0);
+  });
+
+  describe('retries', () => {
+    it('retries a retryable error with backoff, then completes; error_info keeps the last error, the history keeps all', async () => {
+      const { task_id } = await t.tasks.submit('test.flaky', { failures: 2 }, { maxRetries: 3 });
+      const done = await t.waitForStatus(task_id, 'completed');
+      expect(done.retry_count).toBe(2);
+      expect(done.attempt).toBe(3);
+      expect(done.result_data).toEqual({ attempts: 3 });
+      expect(done.error_info).toMatchObject({ name: 'RetryableTaskError', message: 'transient failure on attempt 2', retryable: true, attempt: 2 });
+      expect(done.attempt_history.map((a) => [a.attempt, a.outcome])).toEqual([
+        [1, 'failed'],
+        [2, 'failed'],
+        [3, 'completed'],
+      ]);
+      expect(done.attempt_history[0].error).toEqual({ name: 'RetryableTaskError', message: 'transient failure on attempt 1' });
+      // Backoff with base 50 ms: retry n waits 50·2^n plus 10–30 % jitter before it may start.
+      const [first, second, third] = done.attempt_history;
+      const gap1 = ms(second.started_at) - ms(first.ended_at);
+      const gap2 = ms(third.started_at) - ms(second.ended_at);
+      expect(gap1).toBeGreaterThanOrEqual(55);
+      expect(gap2).toBeGreaterThanOrEqual(110);
+      expect(gap1).toBeLessThan(1000);
+      expect(gap2).toBeLessThan(1000);
+    });
+
+    it('fails at once on a non-retryable error', async () => {
+      const { task_id } = await t.tasks.submit('test.flaky', { failures: 5, retryable: false }, { maxRetries: 3 });
+      const failed = await t.waitForStatus(task_id, 'failed');
+      expect(failed.attempt).toBe(1);
+      expect(failed.retry_count).toBe(0);
+      expect(failed.error_info).toMatchObject({ name: 'NonRetryableTaskError', retryable: false, message: 'permanent failure on attempt 1' });
+      expect(failed.error_info?.stack).toContain('NonRetryableTaskError');
+      expect(failed.completed_at).not.toBeNull();
+    });
+
+    it('fails after max_retries when every attempt fails', async () => {
+      const { task_id } = await t.tasks.submit('test.flaky', { failures: 10 }, { maxRetries: 1 });
+      const failed = await t.waitForStatus(task_id, 'failed');
+      expect(failed.attempt).toBe(2);
+      expect(failed.retry_count).toBe(1);
+      expect(failed.attempt_history.map((a) => a.outcome)).toEqual(['failed', 'failed']);
+    });
+
+    it('carries a worker-thread error across the thread boundary with name, stack and retryable flag', async () => {
+      const fatal = await t.tasks.submit('test.sum', { n: 1, fail: 'fatal' }, { maxRetries: 2 });
+      const flaky = await t.tasks.submit('test.sum', { n: 1, fail: 'retryable' }, { maxRetries: 1 });
+      const fatalTask = await t.waitForStatus(fatal.task_id, 'failed');
+      expect(fatalTask.attempt).toBe(1);
+      expect(fatalTask.error_info).toMatchObject({ name: 'TypeError', message: 'bad input in worker', retryable: false });
+      expect(fatalTask.error_info?.stack).toContain('sum.worker');
+      const flakyTask = await t.waitForStatus(flaky.task_id, 'failed');
+      expect(flakyTask.attempt).toBe(2);
+      expect(flakyTask.error_info).toMatchObject({ name: 'RetryableTaskError', retryable: true });
+    });
+  });
+
+  describe('timeouts', () => {
+    it('terminates a worker thread stuck in an endless loop, ends `timeout` after its retries, and keeps serving', async () => {
+      const before = poolThreadIds(t);
+      const { task_id } = await t.tasks.submit('test.spin', {}, { timeoutSeconds: 1, maxRetries: 1 });
+      const timedOut = await t.waitForStatus(task_id, 'timeout', 20_000);
+      expect(timedOut.attempt).toBe(2);
+      expect(timedOut.retry_count).toBe(1);
+      expect(timedOut.error_info).toMatchObject({ name: 'TaskTimeoutError', message: 'Task timed out after 1 s', retryable: true });
+      expect(timedOut.attempt_history.map((a) => a.outcome)).toEqual(['timeout', 'timeout']);
+      // Each attempt was stopped about 1 s after it started (plus the 200 ms abort grace).
+      for (const attempt of timedOut.attempt_history) {
+        const ran = ms(attempt.ended_at) - ms(attempt.started_at);
+        expect(ran).toBeGreaterThanOrEqual(1000);
+        expect(ran).toBeLessThan(5000);
+      }
+      // The spinning threads were terminated and replaced: the pool has its size with new threads.
+      const after = await waitFor(() => {
+        const ids = poolThreadIds(t);
+        return ids.length === before.length ? ids : null;
+      }, 'the pool to be back to size');
+      expect(after.filter((id) => !before.includes(id)).length).toBeGreaterThanOrEqual(1);
+      const { task_id: next } = await t.tasks.submit('test.sum', { n: 10 });
+      expect((await t.waitForStatus(next, 'completed')).result_data).toMatchObject({ total: 55 });
+    });
+
+    it('aborts the signal of an event-loop handler past its timeout', async () => {
+      const { task_id } = await t.tasks.submit('test.hang', { label: 'slow' }, { timeoutSeconds: 1, maxRetries: 0 });
+      const timedOut = await t.waitForStatus(task_id, 'timeout');
+      expect(probe.aborted.get(task_id)).toBe('timeout');
+      expect(timedOut.error_info?.name).toBe('TaskTimeoutError');
+    });
+
+    it('frees the slot of an event-loop handler that ignores its signal', async () => {
+      // Four slots; four handlers that never return and ignore their signal.
+      const stuck = await Promise.all([1, 2, 3, 4].map(() => t.tasks.submit('test.stubborn', {}, { timeoutSeconds: 1, maxRetries: 0 })));
+      await Promise.all(stuck.map((s) => t.waitForStatus(s.task_id, 'timeout')));
+      const { task_id } = await t.tasks.submit('test.echo', { value: 'after' });
+      expect((await t.waitForStatus(task_id, 'completed', 5000)).result_data).toEqual({ value: 'after' });
+    });
+  });
+
+  describe('cancel', () => {
+    it('cancels a pending task at once', async () => {
+      const { task_id } = await t.tasks.submit('test.echo', { value: 1 }, { delayMs: 60_000 });
+      const cancelled = await t.tasks.cancel(task_id);
+      expect(cancelled.status).toBe('cancelled');
+      expect(cancelled.completed_at).not.toBeNull();
+      await sleep(300);
+      expect((await t.tasks.get(task_id)).status).toBe('cancelled');
+    });
+
+    it('cancels a running endless worker task and terminates its thread', async () => {
+      const before = poolThreadIds(t);
+      const { task_id } = await t.tasks.submit('test.spin', {}, { timeoutSeconds: 120 });
+      await t.waitForStatus(task_id, 'running');
+      const requested = await t.tasks.cancel(task_id);
+      expect(requested.status).toBe('running');
+      expect(requested.cancel_requested_at).not.toBeNull();
+      const cancelled = await t.waitForStatus(task_id, 'cancelled', 5000);
+      expect(cancelled.attempt_history.map((a) => a.outcome)).toEqual(['cancelled']);
+      const after = await waitFor(() => {
+        const ids = poolThreadIds(t);
+        return ids.length === before.length && ids.some((id) => !before.includes(id)) ? ids : null;
+      }, 'a replacement thread');
+      expect(after).toHaveLength(before.length);
+    });
+
+    it('cancels a cooperative running task through its signal', async () => {
+      const { task_id } = await t.tasks.submit('test.hang', {});
+      await t.waitForStatus(task_id, 'running');
+      await t.tasks.cancel(task_id);
+      await t.waitForStatus(task_id, 'cancelled', 5000);
+      expect(probe.aborted.get(task_id)).toBe('cancelled');
+    });
+
+    it('refuses to cancel a finished task', async () => {
+      const { task_id } = await t.tasks.submit('test.echo', { value: 2 });
+      await t.waitForStatus(task_id, 'completed');
+      await expect(t.tasks.cancel(task_id)).rejects.toThrow(TaskStateConflictError);
+      await expect(t.tasks.cancel(task_id)).rejects.toThrow(/it is completed/);
+    });
+  });
+
+  describe('retry on request', () => {
+    it('runs a failed task again with a fresh set of retries', async () => {
+      const { task_id } = await t.tasks.submit('test.flaky', { failures: 1, retryable: false }, { maxRetries: 0 });
+      await t.waitForStatus(task_id, 'failed');
+      const requeued = await t.tasks.retry(task_id);
+      expect(requeued.status).toBe('pending');
+      const done = await t.waitForStatus(task_id, 'completed');
+      expect(done.attempt).toBe(2);
+      expect(done.attempt_history.map((a) => a.outcome)).toEqual(['failed', 'completed']);
+      await expect(t.tasks.retry(task_id)).rejects.toThrow(/it is completed/);
+    });
+  });
+
+  describe('idempotency', () => {
+    it('returns the existing task for a second submit with the same key', async () => {
+      const first = await t.tasks.submit('test.echo', { value: 'a' }, { idempotencyKey: 'order-42' });
+      const second = await t.tasks.submit('test.echo', { value: 'b' }, { idempotencyKey: 'order-42' });
+      expect(first.created).toBe(true);
+      expect(second).toEqual({ task_id: first.task_id, status: expect.any(String), created: false });
+      const task = await t.waitForStatus(first.task_id, 'completed');
+      expect(task.result_data).toEqual({ value: 'a' });
+      expect(task.idempotency_key).toBe('order-42');
+      const again = await t.tasks.submit('test.echo', { value: 'c' }, { idempotencyKey: 'order-42' });
+      expect(again).toEqual({ task_id: first.task_id, status: 'completed', created: false });
+    });
+
+    it('creates exactly one task when the same key is submitted concurrently', async () => {
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => t.tasks.submit('test.echo', { value: i }, { idempotencyKey: 'burst-1' })));
+      expect(new Set(results.map((r) => r.task_id)).size).toBe(1);
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+    });
+
+    it('scopes keys by task type', async () => {
+      const echo = await t.tasks.submit('test.echo', { value: 1 }, { idempotencyKey: 'shared-key' });
+      const sum = await t.tasks.submit('test.sum', { n: 1 }, { idempotencyKey: 'shared-key' });
+      expect(sum.task_id).not.toBe(echo.task_id);
+      expect(sum.created).toBe(true);
+    });
+  });
+
+  describe('transactional submit', () => {
+    let dataSource: DataSource;
+
+    beforeAll(async () => {
+      dataSource = t.app.get<DataSource>(getDataSourceToken());
+      await dataSource.query('CREATE TABLE business_rows (id varchar(36) PRIMARY KEY, task_id varchar(36))');
+    });
+
+    it('commits the task with the business row', async () => {
+      const taskId = await dataSource.transaction(async (manager) => {
+        const { task_id } = await t.tasks.submit('test.echo', { value: 'tx' }, { manager });
+        await manager.query(`INSERT INTO business_rows (id, task_id) VALUES ('order-1', '${task_id}')`);
+        return task_id;
+      });
+      const rows = await dataSource.query(`SELECT task_id FROM business_rows WHERE id = 'order-1'`);
+      expect(rows).toEqual([{ task_id: taskId }]);
+      expect((await t.waitForStatus(taskId, 'completed', 5000)).result_data).toEqual({ value: 'tx' });
+    });
+
+    it('leaves no task when the transaction rolls back', async () => {
+      let taskId = '';
+      await expect(
+        dataSource.transaction(async (manager) => {
+          taskId = (await t.tasks.submit('test.echo', { value: 'rolled back' }, { manager })).task_id;
+          await manager.query(`INSERT INTO business_rows (id, task_id) VALUES ('order-2', '${taskId}')`);
+          throw new Error('business rule failed');
+        }),
+      ).rejects.toThrow('business rule failed');
+      expect(taskId).not.toBe('');
+      await sleep(300);
+      expect(await t.tasks.find(taskId)).toBeNull();
+      expect(await dataSource.query(`SELECT id FROM business_rows WHERE id = 'order-2'`)).toEqual([]);
+    });
+  });
+
+  describe('submit validation', () => {
+    it('rejects an unknown type, a bad priority and a bad timeout with named errors', async () => {
+      await expect(t.tasks.submit('nope' as 'test.echo', { value: 1 })).rejects.toThrow('Unknown task type "nope"');
+      await expect(t.tasks.submit('test.echo', { value: 1 }, { priority: 7 as TaskPriority })).rejects.toThrow(/^priority must be one of 20, 10, 5, 1/);
+      await expect(t.tasks.submit('test.echo', { value: 1 }, { timeoutSeconds: 0 })).rejects.toThrow(/^timeout_seconds must be/);
+    });
+  });
+
+  it('submits many tasks in one call', async () => {
+    const submitted = await t.tasks.submitMany('test.echo', Array.from({ length: 250 }, (_, i) => ({ value: i })));
+    expect(submitted).toHaveLength(250);
+    expect(new Set(submitted.map((s) => s.task_id)).size).toBe(250);
+    const last = await t.waitForStatus(submitted[249].task_id, 'completed');
+    expect(last.result_data).toEqual({ value: 249 });
+  });
+
+  it('reports statistics from the database and the live pools', async () => {
+    const stats = await t.tasks.statistics();
+    expect(stats.total_tasks).toBeGreaterThan(0);
+    expect(stats.by_status.completed).toBeGreaterThan(0);
+    expect(stats.by_type['test.echo'].by_status.completed).toBeGreaterThan(0);
+    expect(stats.success_count).toBe(stats.by_status.completed);
+    expect(stats.failure_count).toBe(stats.by_status.failed + stats.by_status.timeout);
+    expect(stats.execution_time_ms.sample_size).toBeGreaterThan(0);
+    expect(stats.execution_time_ms.p50).not.toBeNull();
+    expect(stats.queue_wait_ms.p99).not.toBeNull();
+    expect(stats.throughput.last_hour.completed).toBeGreaterThan(0);
+    expect(stats.top_errors.map((e) => e.name)).toContain('TaskTimeoutError');
+    expect(stats.instance.pools).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'worker', size: 2 }), expect.objectContaining({ kind: 'event-loop', size: 4 })]),
+    );
+    expect(stats.instance.dispatcher_running).toBe(true);
+  });
+});
+
+describe(`Priority order on ${TEST_DIALECT}`, () => {
+  let db: TestDatabase;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp({ env: { ...db.env, TASK_MAX_IO_WORKERS: '1' }, imports: [TestTasksModule] });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('starts waiting tasks by priority, ties in submission order, while the executor is saturated', async () => {
+    const probe = t.app.get(TestProbe);
+    probe.close();
+    const blocker = await t.tasks.submit('test.record', { label: 'blocker' });
+    await t.waitForStatus(blocker.task_id, 'running');
+    const priorities: TaskPriority[] = [1, 5, 10, 20];
+    const submitted: Array<{ label: string; priority: number; index: number }> = [];
+    for (let i = 0; i < 30; i++) {
+      const priority = priorities[(i * 7 + (i % 3)) % 4];
+      const label = `p${priority}-${i}`;
+      await t.tasks.submit('test.record', { label }, { priority });
+      submitted.push({ label, priority, index: i });
+    }
+    expect(probe.started).toEqual(['blocker']);
+    probe.open();
+    const lastLabel = [...submitted].sort((a, b) => b.priority - a.priority || a.index - b.index).at(-1)!.label;
+    await waitFor(() => probe.started.includes(lastLabel) && probe.started.length === 31, 'all 30 tasks to start');
+    const expected = [...submitted].sort((a, b) => b.priority - a.priority || a.index - b.index).map((s) => s.label);
+    expect(probe.started.slice(1)).toEqual(expected);
+  });
+});
+
+describe(`Restart on ${TEST_DIALECT}`, () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('runs tasks left pending or retrying by a previous process: nothing lives only in memory', async () => {
+    const first = await createTestApp({ env: { ...db.env, TASK_RETRY_BASE_MS: '1500', TASK_RETRY_MAX_MS: '5000' }, imports: [TestTasksModule] });
+    let retrying: TaskRecord;
+    let pending: string[];
+    try {
+      const flaky = await first.tasks.submit('test.flaky', { failures: 1 }, { maxRetries: 2 });
+      retrying = await first.waitForStatus(flaky.task_id, 'retrying');
+      pending = (await first.tasks.submitMany('test.echo', [1, 2, 3, 4, 5].map((value) => ({ value })), { delayMs: 1000 })).map((s) => s.task_id);
+    } finally {
+      await first.close();
+    }
+    expect(retrying.retry_count).toBe(1);
+    // A new process, quiet at first: the tasks are still in the database, waiting.
+    const second = await createTestApp({ env: { ...db.env, TASK_WORKER_ENABLED: 'false' }, imports: [TestTasksModule] });
+    try {
+      expect((await second.tasks.get(retrying.task_id)).status).toBe('retrying');
+      for (const id of pending) expect((await second.tasks.get(id)).status).toBe('pending');
+      await second.dispatcher.start();
+      const done = await second.waitForStatus(retrying.task_id, 'completed', 10_000);
+      expect(done.attempt).toBe(2);
+      for (const id of pending) expect((await second.waitForStatus(id, 'completed')).result_data).toEqual({ value: expect.any(Number) });
+    } finally {
+      await second.close();
+    }
+  });
+});
