@@ -47,6 +47,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const payload = exception.getResponse();
       const raw = typeof payload === 'string' ? payload : (payload as { message?: unknown }).message;
       const messages = Array.isArray(raw) ? raw.map(String) : [String(raw ?? exception.message)];
+      // Body-parser errors reach us mapped to HttpExceptions; say what was wrong with the body.
+      const cause = exception.cause as { type?: unknown; limit?: unknown } | undefined;
+      if (cause?.type === 'entity.parse.failed') messages[0] = `Malformed JSON body: ${messages[0]}`;
+      if (cause?.type === 'entity.too.large') messages[0] = `Request body is too large (limit ${String(cause.limit)} bytes)`;
       return {
         statusCode: status,
         error: STATUS_CODES[status] ?? 'Error',
@@ -58,12 +62,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
       if (exception instanceof type) {
         return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: exception.message };
       }
-    }
-    // Body parser errors (malformed JSON, oversized bodies) carry their own status.
-    const e = exception as { status?: unknown; type?: unknown; message?: unknown };
-    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-      const message = e.type === 'entity.too.large' ? 'Request body is too large' : e.type === 'entity.parse.failed' ? `Malformed JSON body: ${String(e.message)}` : String(e.message);
-      return { statusCode: e.status, error: STATUS_CODES[e.status] ?? 'Error', message };
     }
     return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
   }

@@ -64,7 +64,7 @@ export async function createTestApp(options: {
           return last && wanted.includes(last.status) ? last : null;
         }, `task ${taskId} to be ${wanted.join('/')}`, timeoutMs);
       } catch (error) {
-        throw new Error(`${(error as Error).message}; last seen: ${JSON.stringify(last)}`);
+        throw new Error(`${(error as Error).message}; last seen: ${JSON.stringify(last)}`, { cause: error });
       }
     },
   };

@@ -1,0 +1,91 @@
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { AppModule } from '../../src/app.module';
+import { InvalidConfigurationError } from '../../src/config';
+import { DuplicateTaskHandlerError, MissingTaskHandlerError, TaskHandler } from '../../src/modules/tasks';
+import { TASKS_MODULE_OPTIONS } from '../../src/modules/tasks/task.constants';
+import { EchoHandler, TestTasksModule } from '../fixtures/test-tasks.module';
+import { FAST_ENGINE_ENV } from '../support/test-app';
+import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../support/test-database';
+
+@Injectable()
+@TaskHandler('test.echo', { executor: 'event-loop' })
+class SecondEchoHandler {
+  handle() {
+    return { value: 'second' };
+  }
+}
+
+@Module({ providers: [SecondEchoHandler] })
+class DuplicateHandlerModule {}
+
+describe(`Start-up checks on ${TEST_DIALECT}`, () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  async function boot(imports: unknown[], env: Record<string, string> = {}): Promise<void> {
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot({ ...FAST_ENGINE_ENV, ...db.env, TASK_WORKER_ENABLED: 'false', ...env }, imports as never[])],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    try {
+      await app.init();
+    } finally {
+      await app.close();
+    }
+  }
+
+  it('stops on a bad configuration value, naming the variable', () => {
+    expect(() => AppModule.forRoot({ ...db.env, TASK_MAX_IO_WORKERS: '0' })).toThrow(InvalidConfigurationError);
+    expect(() => AppModule.forRoot({ ...db.env, TASK_MAX_IO_WORKERS: '0' })).toThrow(/TASK_MAX_IO_WORKERS must not be less than 1/);
+  });
+
+  it('stops when two providers handle the same task type', async () => {
+    await expect(boot([TestTasksModule, DuplicateHandlerModule])).rejects.toThrow(DuplicateTaskHandlerError);
+    await expect(boot([TestTasksModule, DuplicateHandlerModule])).rejects.toThrow(`${EchoHandler.name} and ${SecondEchoHandler.name}`);
+  });
+
+  it('stops when a required task type has no handler', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AppModule.forRoot({ ...FAST_ENGINE_ENV, ...db.env, TASK_WORKER_ENABLED: 'false' }),
+        TestTasksModule,
+      ],
+    })
+      .overrideProvider(TASKS_MODULE_OPTIONS)
+      .useValue({ ...moduleOptions(), requiredTaskTypes: ['test.echo', 'report_generation'] })
+      .compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await expect(app.init()).rejects.toThrow(MissingTaskHandlerError);
+    await app.close();
+  });
+
+  it('starts with every required handler present', async () => {
+    await expect(boot([TestTasksModule])).resolves.toBeUndefined();
+  });
+});
+
+function moduleOptions() {
+  return {
+    maxCpuWorkers: 1,
+    maxIoWorkers: 1,
+    defaultTimeoutSeconds: 10,
+    defaultMaxRetries: 0,
+    retryBaseMs: 10,
+    retryMaxMs: 10,
+    pollIntervalMs: 1000,
+    heartbeatIntervalMs: 1000,
+    leaseMs: 5000,
+    abortGraceMs: 100,
+    workerEnabled: false,
+    shutdownGraceSeconds: 1,
+    priorityAgingMs: 0,
+  };
+}
