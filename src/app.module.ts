@@ -6,6 +6,17 @@ import { TasksModule } from './modules/tasks';
 /** Task types the application's feature modules must handle (start-up fails otherwise). */
 export const REQUIRED_TASK_TYPES: string[] = [];
 
+/** `"a=2, b=5"` → `{ a: 2, b: 5 }` (the format is checked by the configuration validation). */
+function parseTypeConcurrency(value: string): Record<string, number> {
+  return Object.fromEntries(
+    value
+      .split(',')
+      .map((pair) => pair.split('=').map((part) => part.trim()))
+      .filter(([type, limit]) => type && limit)
+      .map(([type, limit]) => [type, Number(limit)]),
+  );
+}
+
 /** The application. `env` is the raw environment; it is validated here, once. */
 @Module({})
 export class AppModule {
@@ -31,6 +42,7 @@ export class AppModule {
             workerEnabled: config.TASK_WORKER_ENABLED,
             shutdownGraceSeconds: config.TASK_SHUTDOWN_GRACE_SECONDS,
             priorityAgingMs: config.TASK_PRIORITY_AGING_MS,
+            typeConcurrency: parseTypeConcurrency(config.TASK_TYPE_CONCURRENCY),
             requiredTaskTypes: REQUIRED_TASK_TYPES,
           }),
         }),

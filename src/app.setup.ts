@@ -1,4 +1,4 @@
-import { ValidationPipe } from '@nestjs/common';
+import { Logger, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
@@ -7,6 +7,39 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 export interface AppSetupOptions {
   /** Largest accepted JSON body. @default '6mb' */
   bodyLimit?: string;
+  /** false → worker-only process: every route but /health… and /metrics answers 404. @default true */
+  apiEnabled?: boolean;
+}
+
+const OPERATIONS_PATHS = /^\/(health|metrics)(\/|$|\?)/;
+
+/**
+ * SIGTERM / SIGINT: close the application (the dispatcher stops claiming, lets
+ * running tasks finish within TASK_SHUTDOWN_GRACE_SECONDS and hands the rest
+ * back), then exit 0. A second signal exits at once with 1. (Nest's
+ * `enableShutdownHooks` re-raises the signal after closing, so the process would
+ * end "killed by SIGTERM" instead of exiting 0.)
+ */
+export function installShutdownHandlers(app: { close(): Promise<void> }): void {
+  const logger = new Logger('Shutdown');
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (closing) {
+      logger.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    closing = true;
+    logger.log(`${signal} received: draining`);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 /**
@@ -15,6 +48,12 @@ export interface AppSetupOptions {
  */
 export function configureApp(app: NestExpressApplication, options: AppSetupOptions = {}): void {
   app.disable('x-powered-by');
+  if (options.apiEnabled === false) {
+    app.use((req: { url: string }, res: { status: (c: number) => { json: (b: unknown) => void } }, next: () => void) => {
+      if (OPERATIONS_PATHS.test(req.url)) return next();
+      res.status(404).json({ statusCode: 404, error: 'Not Found', message: 'This is a worker-only process (API_ENABLED=false): only /health and /metrics are served.' });
+    });
+  }
   app.useBodyParser('json', { limit: options.bodyLimit ?? '6mb' });
   app.useGlobalPipes(
     new ValidationPipe({

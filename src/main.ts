@@ -3,14 +3,14 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import { configureApp, installShutdownHandlers } from './app.setup';
 import { EnvironmentVariables, InvalidConfigurationError } from './config';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(process.env), { bodyParser: false });
-  app.enableShutdownHooks();
-  configureApp(app);
   const config = app.get(EnvironmentVariables);
+  configureApp(app, { apiEnabled: config.API_ENABLED });
+  installShutdownHandlers(app);
   await app.listen(config.PORT);
   Logger.log(`Listening on http://localhost:${config.PORT} (Swagger UI at /docs)`, 'Bootstrap');
 }

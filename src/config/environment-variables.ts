@@ -90,6 +90,16 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(7 * 24 * 3600_000)
   TASK_PRIORITY_AGING_MS = 60_000;
 
+  /** Cluster-wide concurrency limits per task type, e.g. `test_execution=2,document_analysis=3`. */
+  @Matches(/^$|^\s*[A-Za-z0-9_.:-]+\s*=\s*[1-9]\d*\s*(,\s*[A-Za-z0-9_.:-]+\s*=\s*[1-9]\d*\s*)*$/, {
+    message: 'TASK_TYPE_CONCURRENCY must look like "type=2,other_type=5" (positive integers)',
+  })
+  TASK_TYPE_CONCURRENCY = '';
+
+  /** Whether this process serves the REST API (false → worker-only process: only /health and /metrics answer). */
+  @Transform(toBool) @IsBoolean()
+  API_ENABLED = true;
+
   /** Whether this process runs the dispatcher (false → API-only process). */
   @Transform(toBool) @IsBoolean()
   TASK_WORKER_ENABLED = true;

@@ -378,3 +378,66 @@ describe(`Restart on ${TEST_DIALECT}`, () => {
     }
   });
 });
+
+describe(`Priority aging on ${TEST_DIALECT}`, () => {
+  const AGING_MS = 300;
+  const TASK_MS = 20;
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  /**
+   * Keeps one event-loop slot saturated with URGENT tasks (submitted faster than
+   * they run) and submits one LOW task into the stream. Returns how long the LOW
+   * task waited and how many URGENT tasks were already waiting when it arrived.
+   */
+  async function lowTaskUnderUrgentStream(agingMs: number, streamMs: number): Promise<{ waitedMs: number | null; aheadAtSubmit: number }> {
+    const t = await createTestApp({ env: { ...db.env, TASK_MAX_IO_WORKERS: '1', TASK_PRIORITY_AGING_MS: String(agingMs) }, imports: [TestTasksModule] });
+    let streaming = true;
+    const stream = (async () => {
+      while (streaming) {
+        await t.tasks.submit('test.echo', { value: 'urgent', delayMs: TASK_MS }, { priority: TaskPriority.URGENT });
+        await sleep(TASK_MS / 2);
+      }
+    })();
+    try {
+      await sleep(300);
+      const stats = await t.tasks.statistics();
+      const aheadAtSubmit = stats.queue.depth;
+      const low = await t.tasks.submit('test.record', { label: 'low' }, { priority: TaskPriority.LOW });
+      const deadline = Date.now() + streamMs;
+      let task = await t.tasks.get(low.task_id);
+      while (Date.now() < deadline && task.status === 'pending') {
+        await sleep(25);
+        task = await t.tasks.get(low.task_id);
+      }
+      const waitedMs = task.started_at ? ms(task.started_at) - ms(task.created_at) : null;
+      return { waitedMs, aheadAtSubmit };
+    } finally {
+      streaming = false;
+      await stream;
+      await t.close();
+    }
+  }
+
+  it('starts a LOW task within the aging bound while URGENT tasks keep the workers saturated', async () => {
+    const { waitedMs, aheadAtSubmit } = await lowTaskUnderUrgentStream(AGING_MS, 6000);
+    // The rule: LOW (level 0) reaches URGENT's level after 3 aging intervals; from then on only
+    // tasks due before it run first — at most the ones already waiting when it arrived.
+    const bound = Math.max(3 * AGING_MS, aheadAtSubmit * TASK_MS) + 3 * AGING_MS + 500;
+    expect(waitedMs).not.toBeNull();
+    expect(waitedMs!).toBeGreaterThanOrEqual(3 * AGING_MS - 50);
+    expect(waitedMs!).toBeLessThanOrEqual(bound);
+  });
+
+  it('starves the LOW task under the same stream when aging is off (the control)', async () => {
+    const { waitedMs } = await lowTaskUnderUrgentStream(0, 2500);
+    expect(waitedMs).toBeNull();
+  });
+});

@@ -70,6 +70,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   private readonly ends: AttemptEnd[] = [];
   /** Attempts whose outcome is queued but not yet written: still ours, so their leases are renewed. */
   private readonly unwritten = new Map<string, number>();
+  /** Running or unwritten tasks of a type with a cluster-wide concurrency limit. */
+  private readonly limitedTasks = new Set<string>();
   private writing = false;
   private writeFailures = 0;
   private claimFailures = 0;
@@ -221,6 +223,11 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     this.wakeTimer = { at: time, timer };
   }
 
+  /** Cluster-wide limit of running tasks of `type`, or null. */
+  private concurrencyLimit(type: string): number | null {
+    return this.options.typeConcurrency?.[type] ?? this.registry.get(type)?.concurrency ?? null;
+  }
+
   private freeSlots(kind: TaskExecutorKind): number {
     let active = 0;
     for (const task of this.running.values()) if (task.kind === kind) active++;
@@ -244,6 +251,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
         const claimed = await this.store.claim({
           types,
           perTypeLimits: types.map(() => free),
+          globalLimits: types.map((type) => this.concurrencyLimit(type)),
           limit: free,
           now,
           leaseUntil: new Date(now.getTime() + this.options.leaseMs),
@@ -284,6 +292,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       timeout: setTimeout(() => controller.abort(new TaskAbortReason('timeout', `Task timed out after ${claimed.timeoutSeconds} s`)), timeoutMs),
     };
     this.running.set(claimed.taskId, task);
+    if (this.concurrencyLimit(claimed.taskType) !== null) this.limitedTasks.add(claimed.taskId);
     const context: TaskContext = {
       taskId: claimed.taskId,
       taskType: claimed.taskType,
@@ -447,11 +456,18 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
           await sleep(delay);
           continue;
         }
+        let limitedTypeFreed = false;
         for (const item of batch) {
           if (this.unwritten.get(item.taskId) === item.attempt) this.unwritten.delete(item.taskId);
+          if (this.limitedTasks.delete(item.taskId)) limitedTypeFreed = true;
           if (!landed.has(item.taskId)) {
             this.logger.warn(`Outcome of task ${item.taskId} attempt ${item.attempt} refused: this instance no longer holds it`);
           }
+        }
+        if (limitedTypeFreed) {
+          // A task of a type with a cluster-wide limit left `running`: its slot is free for every instance.
+          this.notifier.notifyNewTasks();
+          for (const kind of this.activeKinds()) this.claimStates[kind].more = true;
         }
       }
     } finally {

@@ -14,6 +14,8 @@ export interface RegisteredTaskHandler {
   file?: string;
   timeoutSeconds?: number;
   maxRetries?: number;
+  /** Cluster-wide limit of running tasks of this type. */
+  concurrency?: number;
   /** Name of the provider class, for messages. */
   providerName: string;
   /** For `event-loop` handlers. */
@@ -40,8 +42,12 @@ export class TaskHandlerRegistry {
       executor: metadata.executor,
       timeoutSeconds: metadata.timeoutSeconds,
       maxRetries: metadata.maxRetries,
+      concurrency: metadata.concurrency,
       providerName,
     };
+    if (metadata.concurrency !== undefined && (!Number.isInteger(metadata.concurrency) || metadata.concurrency < 1)) {
+      throw new InvalidTaskHandlerError(providerName, metadata.taskType, 'concurrency must be a positive integer.');
+    }
     if (metadata.executor === 'event-loop') {
       if (typeof target.handle !== 'function') {
         throw new InvalidTaskHandlerError(providerName, metadata.taskType, 'an event-loop handler must have a handle(input, context) method.');

@@ -42,6 +42,12 @@ export interface TaskHandlerOptions {
   timeoutSeconds?: number;
   /** Default retries for tasks of this type; a submit may override it. */
   maxRetries?: number;
+  /**
+   * At most this many tasks of this type run at once in the whole cluster (all
+   * instances on one database). Unset: limited only by the executor's size.
+   * `TASK_TYPE_CONCURRENCY` overrides it per deployment.
+   */
+  concurrency?: number;
 }
 
 /** The context a worker-thread function receives. */

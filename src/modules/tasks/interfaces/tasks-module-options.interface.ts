@@ -24,6 +24,8 @@ export interface TasksModuleOptions {
   shutdownGraceSeconds: number;
   /** A waiting task gains one priority level per this many ms; 0 turns aging off. @default 60000 */
   priorityAgingMs: number;
+  /** Cluster-wide concurrency limits per task type; override the handlers' `concurrency`. */
+  typeConcurrency?: Record<string, number>;
   /** Task types that must have a handler, or start-up fails. @default [] */
   requiredTaskTypes?: string[];
   /** Concurrent group-commit inserts in flight. @default 2 (PostgreSQL), 1 (SQLite) */

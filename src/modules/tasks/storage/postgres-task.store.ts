@@ -23,6 +23,9 @@ const PRIORITIES = `'{${TASK_PRIORITIES.join(',')}}'::smallint[]`;
 const LEVELS = `'{${TASK_PRIORITIES.map((_, i) => TASK_PRIORITIES.length - 1 - i).join(',')}}'::int[]`;
 const TOP_LEVEL = TASK_PRIORITIES.length - 1;
 
+/** Advisory lock key serialising claims of types with a cluster-wide concurrency limit ('tasks' in ASCII). */
+const CLAIM_LOCK_KEY = 0x7461736b73;
+
 const INSERT_COLUMNS = `task_id, task_type, status, priority, run_at, created_at, updated_at, input_data, max_retries, timeout_seconds, metadata, idempotency_key`;
 const INSERT_SELECT = `
   SELECT r.id, r.type, 'pending', r.priority, r.run_at, r.created_at, r.created_at, r.input, r.max_retries, r.timeout, r.metadata, r.key
@@ -45,14 +48,22 @@ const SELECT_BY_KEYS = `
  * waiting rows), so its cost does not grow with the depth of the queue. The heads
  * are ranked by effective priority (priority level plus one level per `$7` ms of
  * waiting, capped at the top level; `$7` = 0 disables aging), then run_at, then
- * submission order (UUIDv7 ids sort by creation time); per-type caps apply; and
- * only the rows actually taken are locked, with SKIP LOCKED so that any number of
- * instances can claim at once without waiting on each other.
+ * submission order (UUIDv7 ids sort by creation time); per-type caps apply
+ * (`$2`: free slots; `$8`: cluster-wide limits, NULL for none, minus what already
+ * runs); and only the rows actually taken are locked, with SKIP LOCKED so that
+ * any number of instances can claim at once without waiting on each other.
  */
 const CLAIM = `
-WITH heads AS (
+WITH types AS (
+  SELECT ty.task_type,
+         CASE WHEN ty.global_limit IS NULL THEN ty.cap
+              ELSE GREATEST(0, LEAST(ty.cap, ty.global_limit -
+                     (SELECT count(*)::int FROM tasks r WHERE r.status = 'running' AND r.task_type = ty.task_type)))
+         END AS cap
+  FROM unnest($1::text[], $2::int[], $8::int[]) AS ty(task_type, cap, global_limit)
+), heads AS (
   SELECT h.task_id, h.task_type, h.run_at, h.eff, ty.cap
-  FROM unnest($1::text[], $2::int[]) AS ty(task_type, cap)
+  FROM types AS ty
   CROSS JOIN unnest(${PRIORITIES}, ${LEVELS}) AS p(priority, level)
   CROSS JOIN LATERAL (
     SELECT t.task_id, t.task_type, t.run_at,
@@ -252,7 +263,7 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
-    const rows = await this.run<ClaimRow>('tasks_claim', CLAIM, [
+    const values = [
       request.types,
       request.perTypeLimits,
       request.now,
@@ -260,7 +271,28 @@ export class PostgresTaskStore implements TaskStore {
       request.workerId,
       request.leaseUntil,
       request.agingMs,
-    ]);
+      request.globalLimits,
+    ];
+    let rows: ClaimRow[];
+    if (request.globalLimits.every((limit) => limit === null)) {
+      rows = await this.run<ClaimRow>('tasks_claim', CLAIM, values);
+    } else {
+      // A cluster-wide limit counts what runs everywhere; two instances counting at
+      // once would both see room. Claims that involve a limited type therefore take
+      // a transaction-scoped advisory lock first, so they count one after another.
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query({ name: 'tasks_claim_lock', text: 'SELECT pg_advisory_xact_lock($1)', values: [CLAIM_LOCK_KEY] });
+        rows = (await client.query<ClaimRow>({ name: 'tasks_claim', text: CLAIM, values })).rows;
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    }
     return rows.map((r) => ({
       taskId: r.task_id,
       taskType: r.task_type,

@@ -38,23 +38,27 @@ const SELECT_BY_KEYS = `
  * The claim, built for a given number of task types (see PostgresTaskStore for
  * the ranking it implements). SQLite is the single-node store, so there is no
  * row locking: a claim is one UPDATE statement, and SQLite runs one writer at a
- * time, which is what serialises claims. Parameters: ?1 now, ?2 aging ms,
- * ?3 limit, ?4 worker id, ?5 lease end, then (type, cap) pairs from ?6.
+ * time, which is what serialises claims (and makes the count behind a
+ * per-type concurrency limit exact). Parameters: ?1 now, ?2 aging ms, ?3 limit,
+ * ?4 worker id, ?5 lease end, then (type, cap, limit) triples from ?6.
  */
 function claimSql(typeCount: number): string {
   const branches: string[] = [];
   for (let i = 0; i < typeCount; i++) {
-    const typeParam = 6 + 2 * i;
-    const capParam = 7 + 2 * i;
+    const typeParam = 6 + 3 * i;
+    const free = `?${7 + 3 * i}`;
+    const limit = `?${8 + 3 * i}`;
+    const cap = `(CASE WHEN ${limit} IS NULL THEN ${free} ELSE MAX(0, MIN(${free}, ${limit} -
+      (SELECT count(*) FROM tasks r WHERE r.status = 'running' AND r.task_type = ?${typeParam}))) END)`;
     TASK_PRIORITIES.forEach((priority, index) => {
       const level = TASK_PRIORITIES.length - 1 - index;
       branches.push(`SELECT * FROM (
-        SELECT task_id, task_type, run_at, ?${capParam} AS cap,
+        SELECT task_id, task_type, run_at, ${cap} AS cap,
                CASE WHEN ?2 > 0 THEN MIN(${TOP_LEVEL}, ${level} + CAST((julianday(?1) - julianday(run_at)) * 86400000.0 / ?2 AS INTEGER))
                     ELSE ${level} END AS eff
         FROM tasks
         WHERE status IN ${WAITING} AND task_type = ?${typeParam} AND priority = ${priority} AND run_at <= ?1
-        ORDER BY run_at, task_id LIMIT ?${capParam})`);
+        ORDER BY run_at, task_id LIMIT ${cap})`);
     });
   }
   return `
@@ -274,7 +278,7 @@ export class SqliteTaskStore implements TaskStore {
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
     const now = request.now.toISOString();
     const params: unknown[] = [now, request.agingMs, request.limit, request.workerId, request.leaseUntil.toISOString()];
-    request.types.forEach((type, i) => params.push(type, request.perTypeLimits[i]));
+    request.types.forEach((type, i) => params.push(type, request.perTypeLimits[i], request.globalLimits[i]));
     const rows = await this.all<ClaimRow>(claimSql(request.types.length), params);
     return rows.map((r) => ({
       taskId: r.task_id,

@@ -23,10 +23,15 @@ export interface InsertResult {
   status: TaskStatus;
 }
 
-/** What the dispatcher asks for: up to `limit` due tasks among `types`, at most `perTypeLimits[i]` of `types[i]`. */
+/**
+ * What the dispatcher asks for: up to `limit` due tasks among `types`, at most
+ * `perTypeLimits[i]` of `types[i]`, and never so many that more than
+ * `globalLimits[i]` tasks of that type run in the whole cluster (null: no limit).
+ */
 export interface ClaimRequest {
   types: readonly string[];
   perTypeLimits: readonly number[];
+  globalLimits: readonly (number | null)[];
   limit: number;
   now: Date;
   leaseUntil: Date;
