@@ -16,6 +16,8 @@ export class TestDbClient {
   static async connect(db: TestDatabase): Promise<TestDbClient> {
     if (db.dialect === 'postgres') {
       const client = new Client({ connectionString: db.env.DATABASE_URL });
+      // A test that cuts connections may cut this one; the next query then fails loudly instead.
+      client.on('error', () => undefined);
       await client.connect();
       return new TestDbClient(client);
     }

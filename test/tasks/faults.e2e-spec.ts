@@ -60,17 +60,17 @@ async function setUp(): Promise<Fixture> {
       return child;
     },
     async effects() {
-      const rows = await client.query<Effect>('SELECT task_id, attempt, worker, started_at, ended_at FROM chaos_effects');
+      const rows = await fixture.client.query<Effect>('SELECT task_id, attempt, worker, started_at, ended_at FROM chaos_effects');
       return rows.map((r) => ({ ...r, attempt: Number(r.attempt), started_at: Number(r.started_at), ended_at: Number(r.ended_at) }));
     },
     async statusCounts() {
-      const rows = await client.query<{ status: string; n: string | number }>('SELECT status, count(*) AS n FROM tasks GROUP BY status');
+      const rows = await fixture.client.query<{ status: string; n: string | number }>('SELECT status, count(*) AS n FROM tasks GROUP BY status');
       return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
     },
     async close() {
       await Promise.all(children.map((c) => c.stop()));
       await api.close();
-      await client.close();
+      await fixture.client.close().catch(() => undefined);
       await db.drop();
     },
   };
@@ -276,6 +276,32 @@ onPostgres('Many instances on one PostgreSQL', () => {
       expect(maxOverlap).toBeLessThanOrEqual(2);
       expect(maxRunning).toBeLessThanOrEqual(2);
       expect(new Set(effects.map((e) => e.worker)).size).toBe(2);
+    }), 60_000);
+
+  it('writes the results of tasks that finished while the database was unreachable once it is back', async () =>
+    withChildLogs(() => f, async () => {
+      f = await setUp();
+      const app = await f.start('worker');
+      const ids = (await f.api.tasks.submitMany('chaos.work', Array.from({ length: 16 }, () => ({ ms: 1500, recordFirst: true })))).map((s) => s.task_id);
+      await waitFor(async () => (await f!.client.count(`SELECT count(*) AS n FROM chaos_effects`)) === 16, 'all 16 to run');
+      const name = new URL(f.db.env.DATABASE_URL).pathname.slice(1);
+      const admin = await TestDbClient.connect({ ...f.db, env: { DATABASE_URL: process.env.DATABASE_URL! } });
+      await f.client.close();
+      try {
+        // The database disappears for 2.5 s: no new connections, every open one cut. The tasks finish meanwhile.
+        await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+      } finally {
+        await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+        await admin.close();
+      }
+      f.client = await TestDbClient.connect(f.db);
+      await waitForAllFinished(f, 16, 30_000);
+      await expectEachCompletedOnce(f, ids);
+      // Written by the attempt that ran them — not retried, not lost.
+      expect(await f.client.count(`SELECT count(*) AS n FROM tasks WHERE attempt = 1 AND retry_count = 0`)).toBe(16);
+      expect(app.logs).toMatch(/Writing \d+ task outcome\(s\) failed/);
     }), 60_000);
 
   it('recovers on its own when PostgreSQL drops every connection mid-load', async () =>

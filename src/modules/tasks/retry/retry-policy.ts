@@ -35,6 +35,8 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_SOCKET',
   'SQLITE_BUSY',
   '57P01', // PostgreSQL admin_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down)
+  '53300', // too_many_connections
   '08006', // connection_failure
   '08003', // connection_does_not_exist
   '40001', // serialization_failure
