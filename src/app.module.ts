@@ -1,6 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfigModule, EnvironmentVariables } from './config';
+import { LoggingModule } from './common/logging/logging.module';
 import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './modules/health/health.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
 import { TasksModule } from './modules/tasks';
 
 /** Task types the application's feature modules must handle (start-up fails otherwise). */
@@ -25,6 +28,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(env),
+        LoggingModule,
         DatabaseModule,
         TasksModule.forRootAsync({
           inject: [EnvironmentVariables],
@@ -42,10 +46,16 @@ export class AppModule {
             workerEnabled: config.TASK_WORKER_ENABLED,
             shutdownGraceSeconds: config.TASK_SHUTDOWN_GRACE_SECONDS,
             priorityAgingMs: config.TASK_PRIORITY_AGING_MS,
+            cleanupDays: config.TASK_CLEANUP_DAYS,
+            failedCleanupDays: config.TASK_FAILED_CLEANUP_DAYS,
+            cleanupCron: config.TASK_CLEANUP_CRON,
+            cleanupBatchSize: config.TASK_CLEANUP_BATCH_SIZE,
             typeConcurrency: parseTypeConcurrency(config.TASK_TYPE_CONCURRENCY),
             requiredTaskTypes: REQUIRED_TASK_TYPES,
           }),
         }),
+        HealthModule,
+        MetricsModule,
         ...(extraImports ?? []),
       ],
     };

@@ -34,6 +34,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    // Terminus' health report (`{ status: 'error', info, error, details }`) is already the answer.
+    if (exception instanceof HttpException && isHealthReport(exception.getResponse())) {
+      if (!response.headersSent) response.status(exception.getStatus()).json(exception.getResponse());
+      return;
+    }
     const body = this.toBody(exception);
     if (body.statusCode >= 500) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
@@ -65,4 +70,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
   }
+}
+
+function isHealthReport(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && 'details' in payload && 'status' in payload;
 }

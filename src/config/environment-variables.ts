@@ -62,6 +62,14 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(3650)
   TASK_FAILED_CLEANUP_DAYS = 30;
 
+  /** Retention schedule (cron expression). */
+  @IsString()
+  TASK_CLEANUP_CRON = '0 * * * *';
+
+  /** Retention: rows deleted per statement. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100_000)
+  TASK_CLEANUP_BATCH_SIZE = 1000;
+
   /** Backoff base: the first retry waits about this long (ms), doubling each time. */
   @Transform(toInt) @IsInt() @Min(1) @Max(3600_000)
   TASK_RETRY_BASE_MS = 1000;

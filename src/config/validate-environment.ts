@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
+import { validateCronExpression } from 'cron';
 import { EnvironmentVariables } from './environment-variables';
 
 /** Thrown at boot when an environment variable has a bad value; names every bad variable. */
@@ -33,6 +34,8 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   if (env.TASK_HEARTBEAT_INTERVAL_MS >= env.TASK_LEASE_MS) {
     problems.push(`TASK_HEARTBEAT_INTERVAL_MS (${env.TASK_HEARTBEAT_INTERVAL_MS}) must be shorter than TASK_LEASE_MS (${env.TASK_LEASE_MS})`);
   }
+  const cron = validateCronExpression(env.TASK_CLEANUP_CRON);
+  if (!cron.valid) problems.push(`TASK_CLEANUP_CRON must be a cron expression (got ${JSON.stringify(env.TASK_CLEANUP_CRON)}: ${cron.error?.message ?? 'invalid'})`);
   if (problems.length > 0) throw new InvalidConfigurationError(problems);
   return env;
 }

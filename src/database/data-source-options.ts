@@ -7,7 +7,7 @@ import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from './migrations';
 /**
  * TypeORM options from the configuration: PostgreSQL when `DATABASE_URL` is set,
  * otherwise the embedded SQLite file (WAL mode, busy timeout). Migrations run at
- * start-up; `synchronize` is never on.
+ * start-up (`runMigrations`, one instance at a time); `synchronize` is never on.
  */
 export function buildDataSourceOptions(env: EnvironmentVariables): DataSourceOptions {
   if (env.DATABASE_URL) {
@@ -17,8 +17,7 @@ export function buildDataSourceOptions(env: EnvironmentVariables): DataSourceOpt
       poolSize: env.DATABASE_POOL_SIZE,
       applicationName: 'async-task-system',
       migrations: POSTGRES_MIGRATIONS,
-      migrationsRun: true,
-      migrationsTransactionMode: 'each',
+      migrationsRun: false,
       synchronize: false,
       logging: false,
     };
@@ -31,8 +30,7 @@ export function buildDataSourceOptions(env: EnvironmentVariables): DataSourceOpt
     enableWAL: true,
     busyTimeout: 10_000,
     migrations: SQLITE_MIGRATIONS,
-    migrationsRun: true,
-    migrationsTransactionMode: 'each',
+    migrationsRun: false,
     synchronize: false,
     logging: false,
   };

@@ -1,5 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { InvalidConfigurationError } from '../../src/config';
 import { DuplicateTaskHandlerError, MissingTaskHandlerError, TaskHandler } from '../../src/modules/tasks';
@@ -87,5 +88,31 @@ function moduleOptions() {
     workerEnabled: false,
     shutdownGraceSeconds: 1,
     priorityAgingMs: 0,
+    cleanupDays: 7,
+    failedCleanupDays: 30,
+    cleanupCron: '0 * * * *',
+    cleanupBatchSize: 1000,
   };
 }
+
+describe(`Concurrent start-up on ${TEST_DIALECT}`, () => {
+  it('migrates a fresh database once when several instances start together', async () => {
+    const db = await createTestDatabase();
+    try {
+      const boots = [1, 2, 3].map(async () => {
+        const moduleRef = await Test.createTestingModule({
+          imports: [AppModule.forRoot({ ...FAST_ENGINE_ENV, ...db.env, TASK_WORKER_ENABLED: 'false' }, [TestTasksModule])],
+        }).compile();
+        const app = moduleRef.createNestApplication({ logger: false });
+        await app.init();
+        return app;
+      });
+      const apps = await Promise.all(boots);
+      const dataSource = apps[0].get(DataSource);
+      expect(await dataSource.query('SELECT name FROM migrations')).toEqual([{ name: 'CreateTasks1764230400000' }]);
+      await Promise.all(apps.map((a) => a.close()));
+    } finally {
+      await db.drop();
+    }
+  });
+});

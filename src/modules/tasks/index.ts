@@ -19,4 +19,6 @@ export type { TaskStatistics } from './monitor/task-monitor.service';
 export type { TaskListFilter, TaskPage } from './task-query.service';
 export { TaskStatus, TaskPriority, TASK_STATUSES, TERMINAL_STATUSES } from './task.constants';
 export { TaskAbortReason } from './errors/task-abort-reason';
+export { taskLogContext, type TaskLogFields } from './task-log-context';
+export { RETENTION_JOB, TaskRetentionService, type PurgeReport } from './task-retention.service';
 export * from './errors';

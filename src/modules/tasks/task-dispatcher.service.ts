@@ -12,6 +12,7 @@ import type { AttemptEnd, ClaimedTask, Completion, HeldAttempt, TaskStore } from
 import type { TaskNotifier } from './storage/task-notifier.interface';
 import { TaskEvents } from './task-events';
 import { TaskHandlerRegistry, type RegisteredTaskHandler } from './task-handler.registry';
+import { taskLogContext } from './task-log-context';
 import { TASK_NOTIFIER, TASK_STORE, TASK_WORKER_ID, TASKS_MODULE_OPTIONS, type TaskExecutorKind } from './task.constants';
 
 /** A task this process is running. */
@@ -110,6 +111,11 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     return this.state === 'running';
   }
 
+  /** Whether any registered handler runs on worker threads. */
+  get hasWorkerHandlers(): boolean {
+    return this.registry.types('worker').length > 0;
+  }
+
   /** When leases were last renewed (null before the first heartbeat). */
   get lastHeartbeat(): Date | null {
     return this.lastHeartbeatAt ?? null;
@@ -134,6 +140,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     this.heartbeatTimer.unref();
     this.every(this.options.heartbeatIntervalMs, () => this.recover());
     await this.recover();
+    await this.heartbeat();
     this.wakeAll();
     this.logger.log(
       `Dispatcher ${this.workerId} started: ${this.options.maxCpuWorkers} worker threads, ${this.options.maxIoWorkers} event-loop slots, ` +
@@ -292,6 +299,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       timeout: setTimeout(() => controller.abort(new TaskAbortReason('timeout', `Task timed out after ${claimed.timeoutSeconds} s`)), timeoutMs),
     };
     this.running.set(claimed.taskId, task);
+    this.events.lifecycle({ kind: 'started', taskType: claimed.taskType, waitMs: Math.max(0, claimed.startedAt.getTime() - claimed.runAt.getTime()) });
     if (this.concurrencyLimit(claimed.taskType) !== null) this.limitedTasks.add(claimed.taskId);
     const context: TaskContext = {
       taskId: claimed.taskId,
@@ -300,7 +308,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       signal: controller.signal,
       reportProgress: (percent, message) => this.reportProgress(task, percent, message),
     };
-    void this.runTask(task, context);
+    taskLogContext.run({ task_id: claimed.taskId, task_type: claimed.taskType, attempt: claimed.attempt }, () => void this.runTask(task, context));
   }
 
   private async runTask(task: RunningTask, context: TaskContext): Promise<void> {
@@ -339,7 +347,14 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     const reason = signal.aborted ? (signal.reason as TaskAbortReason) : undefined;
     const now = new Date();
     if (!reason && result.kind === 'ok') {
-      this.queueCompletion({ taskId: claimed.taskId, attempt: claimed.attempt, resultJson: result.resultJson, endedAt: now });
+      this.queueCompletion({
+        taskId: claimed.taskId,
+        attempt: claimed.attempt,
+        resultJson: result.resultJson,
+        endedAt: now,
+        taskType: claimed.taskType,
+        startedAt: claimed.startedAt,
+      });
       return;
     }
     if (reason?.kind === 'lease-lost') {
@@ -371,13 +386,22 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   }
 
   private endFor(
-    claimed: HeldAttempt,
+    claimed: ClaimedTask,
     status: AttemptEnd['status'],
     outcome: TaskAttemptOutcome,
     errorInfo: TaskErrorInfo | null,
     endedAt = new Date(),
   ): AttemptEnd {
-    return { taskId: claimed.taskId, attempt: claimed.attempt, status, outcome, errorInfo, endedAt };
+    return {
+      taskId: claimed.taskId,
+      attempt: claimed.attempt,
+      status,
+      outcome,
+      errorInfo,
+      endedAt,
+      taskType: claimed.taskType,
+      startedAt: claimed.startedAt,
+    };
   }
 
   private abortRunning(taskId: string, kind: TaskAbortReason['kind'], message: string): void {
@@ -462,7 +486,14 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
           if (this.limitedTasks.delete(item.taskId)) limitedTypeFreed = true;
           if (!landed.has(item.taskId)) {
             this.logger.warn(`Outcome of task ${item.taskId} attempt ${item.attempt} refused: this instance no longer holds it`);
+            continue;
           }
+          this.events.lifecycle({
+            kind: 'finished',
+            taskType: item.taskType,
+            status: isCompletion ? 'completed' : (item as AttemptEnd).status,
+            runMs: item.endedAt.getTime() - item.startedAt.getTime(),
+          });
         }
         if (limitedTypeFreed) {
           // A task of a type with a cluster-wide limit left `running`: its slot is free for every instance.
@@ -522,6 +553,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       for (;;) {
         const recovered = await this.store.recoverExpired(new Date(), RECOVERY_BATCH);
         if (recovered.length === 0) break;
+        for (const task of recovered) this.events.lifecycle({ kind: 'recovered', taskType: task.taskType, status: task.status });
         this.logger.warn(
           `Recovered ${recovered.length} task(s) whose worker stopped renewing its lease: ` +
             recovered.slice(0, 5).map((r) => `${r.taskId} → ${r.status}`).join(', ') + (recovered.length > 5 ? ', …' : ''),

@@ -62,7 +62,7 @@ export interface SubmittedTask {
 export class TaskManager implements OnModuleInit, EntitySubscriberInterface {
   private readonly batcher: TaskInsertBatcher;
   /** Transactions that submitted tasks and have not committed yet. */
-  private readonly openTransactions = new WeakMap<QueryRunner, { types: Set<string>; runAt: Date }>();
+  private readonly openTransactions = new WeakMap<QueryRunner, { types: Map<string, number>; runAt: Date }>();
 
   constructor(
     @Inject(TASK_STORE) private readonly store: TaskStore,
@@ -91,7 +91,7 @@ export class TaskManager implements OnModuleInit, EntitySubscriberInterface {
       return toSubmitted(result);
     }
     const result = await this.batcher.add(row);
-    this.announce([row]);
+    this.announce([row], result.created ? 1 : 0);
     return toSubmitted(result);
   }
 
@@ -149,7 +149,9 @@ export class TaskManager implements OnModuleInit, EntitySubscriberInterface {
       default:
         assertNever(outcome);
     }
-    return this.get(taskId);
+    const task = await this.get(taskId);
+    if (outcome.kind === 'cancelled') this.events.lifecycle({ kind: 'cancelled', taskType: task.task_type });
+    return task;
   }
 
   /** Runs a failed, timed-out or cancelled task again (with a fresh set of retries). */
@@ -166,6 +168,7 @@ export class TaskManager implements OnModuleInit, EntitySubscriberInterface {
         assertNever(outcome);
     }
     const task = await this.get(taskId);
+    this.events.lifecycle({ kind: 'requeued', taskType: task.task_type });
     this.events.submitted([task.task_type], new Date());
     this.notifier.notifyNewTasks();
     return task;
@@ -181,7 +184,8 @@ export class TaskManager implements OnModuleInit, EntitySubscriberInterface {
     const pending = this.openTransactions.get(event.queryRunner);
     if (!pending) return;
     this.openTransactions.delete(event.queryRunner);
-    this.events.submitted([...pending.types], pending.runAt);
+    this.events.submitted([...pending.types.keys()], pending.runAt);
+    for (const [taskType, count] of pending.types) this.events.lifecycle({ kind: 'submitted', taskType, count });
   }
 
   afterTransactionRollback(event: TransactionCommitEvent): void {
@@ -192,8 +196,8 @@ export class TaskManager implements OnModuleInit, EntitySubscriberInterface {
     const runner = manager.queryRunner;
     const runAt = rows.reduce((min, r) => (r.runAt < min ? r.runAt : min), rows[0].runAt);
     if (runner?.isTransactionActive) {
-      const pending = this.openTransactions.get(runner) ?? { types: new Set<string>(), runAt };
-      rows.forEach((r) => pending.types.add(r.taskType));
+      const pending = this.openTransactions.get(runner) ?? { types: new Map<string, number>(), runAt };
+      rows.forEach((r) => pending.types.set(r.taskType, (pending.types.get(r.taskType) ?? 0) + 1));
       if (runAt < pending.runAt) pending.runAt = runAt;
       this.openTransactions.set(runner, pending);
       const notify = this.notifier.notifyInTransactionSql();
@@ -203,12 +207,13 @@ export class TaskManager implements OnModuleInit, EntitySubscriberInterface {
     }
   }
 
-  /** Wakes the local dispatcher and the other instances. */
-  private announce(rows: readonly NewTaskRow[]): void {
+  /** Wakes the local dispatcher and the other instances, and tells observers. */
+  private announce(rows: readonly NewTaskRow[], created = rows.length): void {
     const types = new Set(rows.map((r) => r.taskType));
     const runAt = rows.reduce((min, r) => (r.runAt < min ? r.runAt : min), rows[0].runAt);
     this.events.submitted([...types], runAt);
     this.notifier.notifyNewTasks();
+    if (created > 0) for (const taskType of types) this.events.lifecycle({ kind: 'submitted', taskType, count: types.size === 1 ? created : rows.filter((r) => r.taskType === taskType).length });
   }
 
   private buildRow(taskType: string, input: unknown, options: SubmitOptions, now: Date): NewTaskRow {

@@ -122,6 +122,20 @@ export class TaskQueryService {
     }));
   }
 
+  /** Tasks waiting or running, by status and priority (the queue-depth gauge). */
+  async activeCounts(): Promise<Array<{ status: TaskStatus; priority: number; count: number }>> {
+    const rows = await this.tasks
+      .createQueryBuilder('t')
+      .select('t.status', 'status')
+      .addSelect('t.priority', 'priority')
+      .addSelect('COUNT(*)', 'count')
+      .where(`t.status IN ${statusListSql(['pending', 'retrying', 'running'])}`)
+      .groupBy('t.status')
+      .addGroupBy('t.priority')
+      .getRawMany<{ status: TaskStatus; priority: number | string; count: number | string }>();
+    return rows.map((r) => ({ status: r.status, priority: Number(r.priority), count: Number(r.count) }));
+  }
+
   /** How many tasks finished (any terminal status) since `since`, by status. */
   async finishedSince(since: Date): Promise<Record<string, number>> {
     const rows = await this.tasks

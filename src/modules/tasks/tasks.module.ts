@@ -1,5 +1,6 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -16,6 +17,7 @@ import { TaskEvents } from './task-events';
 import { TaskHandlerRegistry } from './task-handler.registry';
 import { TaskManager } from './task-manager.service';
 import { TaskQueryService } from './task-query.service';
+import { TaskRetentionService } from './task-retention.service';
 import { TASK_NOTIFIER, TASK_STORE, TASK_WORKER_ID, TASKS_MODULE_OPTIONS } from './task.constants';
 import { TasksController } from './tasks.controller';
 import { TasksExplorer } from './tasks.explorer';
@@ -27,7 +29,7 @@ import { TASKS_OPTIONS_TOKEN, TasksConfigurableModule } from './tasks.module-def
  * `TaskManager` and declare their handlers with `@TaskHandler`.
  */
 @Module({
-  imports: [DiscoveryModule, TypeOrmModule.forFeature([TaskEntity])],
+  imports: [DiscoveryModule, ScheduleModule.forRoot(), TypeOrmModule.forFeature([TaskEntity])],
   controllers: [TasksController],
   providers: [
     { provide: TASKS_MODULE_OPTIONS, useExisting: TASKS_OPTIONS_TOKEN },
@@ -57,8 +59,9 @@ import { TASKS_OPTIONS_TOKEN, TasksConfigurableModule } from './tasks.module-def
     TaskDispatcher,
     TaskMonitor,
     TaskManager,
+    TaskRetentionService,
   ],
-  exports: [TaskManager, TaskDispatcher, TaskMonitor, TASK_STORE],
+  exports: [TaskManager, TaskDispatcher, TaskMonitor, TaskEvents, TaskQueryService, TaskRetentionService, TaskHandlerRegistry, TASK_STORE],
 })
 export class TasksModule extends TasksConfigurableModule implements OnApplicationShutdown {
   constructor(

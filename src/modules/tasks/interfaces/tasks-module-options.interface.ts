@@ -24,6 +24,14 @@ export interface TasksModuleOptions {
   shutdownGraceSeconds: number;
   /** A waiting task gains one priority level per this many ms; 0 turns aging off. @default 60000 */
   priorityAgingMs: number;
+  /** Retention: completed/cancelled tasks are deleted after this many days. @default 7 */
+  cleanupDays: number;
+  /** Retention: failed/timed-out tasks are deleted after this many days. @default 30 */
+  failedCleanupDays: number;
+  /** Retention schedule (cron, with seconds optional). @default '0 * * * *' (hourly) */
+  cleanupCron: string;
+  /** Rows deleted per statement. @default 1000 */
+  cleanupBatchSize: number;
   /** Cluster-wide concurrency limits per task type; override the handlers' `concurrency`. */
   typeConcurrency?: Record<string, number>;
   /** Task types that must have a handler, or start-up fails. @default [] */

@@ -1,6 +1,6 @@
 import type { Pool, QueryConfig, QueryResultRow } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import { TaskStatus, TASK_PRIORITIES } from '../task.constants';
+import { TaskStatus, TASK_PRIORITIES, TERMINAL_STATUSES } from '../task.constants';
 import { fromStatusesSql, statusListSql } from '../task-state-machine';
 import type {
   AttemptEnd,
@@ -8,6 +8,7 @@ import type {
   ClaimedTask,
   ClaimRequest,
   Completion,
+  PurgeRequest,
   HeldAttempt,
   InsertResult,
   LeaseRenewal,
@@ -22,6 +23,21 @@ const WAITING = fromStatusesSql('claim');
 const PRIORITIES = `'{${TASK_PRIORITIES.join(',')}}'::smallint[]`;
 const LEVELS = `'{${TASK_PRIORITIES.map((_, i) => TASK_PRIORITIES.length - 1 - i).join(',')}}'::int[]`;
 const TOP_LEVEL = TASK_PRIORITIES.length - 1;
+
+/**
+ * One batch of the retention purge: the oldest finished rows of the given
+ * statuses, found through `tasks_finished_idx`, deleted by primary key. Each
+ * batch is its own short transaction, so the table is never locked; large
+ * `result_data` lives out of line in the TOAST table and goes with its row.
+ */
+const purgeSql = (statuses: readonly string[]) => `
+DELETE FROM tasks WHERE task_id IN (
+  SELECT task_id FROM tasks
+  WHERE status IN ${statusListSql(TERMINAL_STATUSES)} AND status IN ${statusListSql(statuses as TaskStatus[])} AND completed_at < $1
+  ORDER BY completed_at LIMIT $2)`;
+
+/** Advisory lock key held by the instance that is purging ('purge' in ASCII). */
+const PURGE_LOCK_KEY = 0x7075726765;
 
 /** Advisory lock key serialising claims of types with a cluster-wide concurrency limit ('tasks' in ASCII). */
 const CLAIM_LOCK_KEY = 0x7461736b73;
@@ -369,5 +385,30 @@ export class PostgresTaskStore implements TaskStore {
   async oldestWaiting(types: readonly string[], now: Date): Promise<Date | null> {
     const rows = await this.run<{ oldest: Date | null }>('tasks_oldest_waiting', OLDEST_WAITING, [types, now]);
     return rows[0]?.oldest ?? null;
+  }
+
+  async purgeFinished(request: PurgeRequest): Promise<number> {
+    const result = await this.pool.query({
+      name: `tasks_purge_${request.statuses.join('_')}`,
+      text: purgeSql(request.statuses),
+      values: [request.finishedBefore, request.limit],
+    });
+    return result.rowCount ?? 0;
+  }
+
+  async withPurgeLock<T>(work: () => Promise<T>): Promise<T | undefined> {
+    // A session lock on a connection of its own, held for the whole purge (many short transactions).
+    const client = await this.pool.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [PURGE_LOCK_KEY]);
+      if (!rows[0].locked) return undefined;
+      try {
+        return await work();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [PURGE_LOCK_KEY]);
+      }
+    } finally {
+      client.release();
+    }
   }
 }

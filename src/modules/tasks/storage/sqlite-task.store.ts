@@ -1,6 +1,6 @@
 import * as sqlite3 from 'sqlite3';
 import type { DataSource, EntityManager } from 'typeorm';
-import { TaskStatus, TASK_PRIORITIES } from '../task.constants';
+import { TaskStatus, TASK_PRIORITIES, TERMINAL_STATUSES } from '../task.constants';
 import { fromStatusesSql, statusListSql } from '../task-state-machine';
 import type {
   AttemptEnd,
@@ -8,6 +8,7 @@ import type {
   ClaimedTask,
   ClaimRequest,
   Completion,
+  PurgeRequest,
   HeldAttempt,
   InsertResult,
   LeaseRenewal,
@@ -152,6 +153,17 @@ SET status = ${LOST},
     attempt_history = ${historyEntry(`'lost'`, `json_object('name', 'WorkerLostError', 'message', 'lease expired')`, '?1')}
 WHERE task_id IN (SELECT task_id FROM tasks WHERE status = 'running' AND locked_until < ?1 ORDER BY locked_until LIMIT ?2)
 RETURNING task_id, task_type, status`;
+
+/**
+ * One batch of the retention purge (see PostgresTaskStore): ?1 cut-off, ?2 batch
+ * size. The index's own predicate is repeated word for word so that SQLite
+ * can prove the partial index `tasks_finished_idx` applies.
+ */
+const purgeSql = (statuses: readonly string[]) => `
+DELETE FROM tasks WHERE task_id IN (
+  SELECT task_id FROM tasks
+  WHERE status IN ${statusListSql(TERMINAL_STATUSES)} AND status IN ${statusListSql(statuses as TaskStatus[])} AND completed_at < ?1
+  ORDER BY completed_at LIMIT ?2)`;
 
 function oldestWaitingSql(typeCount: number): string {
   const branches: string[] = [];
@@ -342,6 +354,15 @@ export class SqliteTaskStore implements TaskStore {
   async recoverExpired(now: Date, limit: number): Promise<RecoveredTask[]> {
     const rows = await this.all<{ task_id: string; task_type: string; status: TaskStatus }>(RECOVER, [now.toISOString(), limit]);
     return rows.map((r) => ({ taskId: r.task_id, taskType: r.task_type, status: r.status }));
+  }
+
+  async purgeFinished(request: PurgeRequest): Promise<number> {
+    return this.run(purgeSql(request.statuses), [request.finishedBefore.toISOString(), request.limit]);
+  }
+
+  async withPurgeLock<T>(work: () => Promise<T>): Promise<T | undefined> {
+    // Single node: nobody else purges this file.
+    return work();
   }
 
   async oldestWaiting(types: readonly string[], now: Date): Promise<Date | null> {

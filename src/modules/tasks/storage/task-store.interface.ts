@@ -65,10 +65,16 @@ export interface HeldAttempt {
 export interface Completion extends HeldAttempt {
   resultJson: string | null;
   endedAt: Date;
+  /** For observers only (not written): the task's type and when the attempt started. */
+  taskType: string;
+  startedAt: Date;
 }
 
 /** Any other end of an attempt. */
 export interface AttemptEnd extends HeldAttempt {
+  /** For observers only (not written). */
+  taskType: string;
+  startedAt: Date;
   /** Status the task moves to. */
   status: Extract<TaskStatus, 'failed' | 'timeout' | 'retrying' | 'cancelled' | 'pending'>;
   outcome: TaskAttemptOutcome;
@@ -130,4 +136,20 @@ export interface TaskStore {
   recoverExpired(now: Date, limit: number): Promise<RecoveredTask[]>;
   /** Run-at of the oldest due waiting task among `types`, or null. */
   oldestWaiting(types: readonly string[], now: Date): Promise<Date | null>;
+
+  /** Deletes one batch of finished tasks (one statement); returns how many rows went. */
+  purgeFinished(request: PurgeRequest): Promise<number>;
+  /**
+   * Runs `work` if no other instance is purging (PostgreSQL: a session advisory
+   * lock; SQLite: single node, always). Returns undefined when another instance holds it.
+   */
+  withPurgeLock<T>(work: () => Promise<T>): Promise<T | undefined>;
+}
+
+/** One batch of the retention purge. */
+export interface PurgeRequest {
+  statuses: readonly ('completed' | 'cancelled' | 'failed' | 'timeout')[];
+  /** Tasks that finished before this time are deleted. */
+  finishedBefore: Date;
+  limit: number;
 }
