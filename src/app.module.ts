@@ -2,12 +2,15 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfigModule, EnvironmentVariables } from './config';
 import { LoggingModule } from './common/logging/logging.module';
 import { DatabaseModule } from './database/database.module';
+import { DocumentsModule } from './modules/documents/documents.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { ReportsModule } from './modules/reports/reports.module';
+import { TestSuitesModule } from './modules/test-suites/test-suites.module';
 import { TasksModule } from './modules/tasks';
 
 /** Task types the application's feature modules must handle (start-up fails otherwise). */
-export const REQUIRED_TASK_TYPES: string[] = [];
+export const REQUIRED_TASK_TYPES: string[] = ['document_analysis', 'test_generation', 'test_execution', 'report_generation'];
 
 /** `"a=2, b=5"` → `{ a: 2, b: 5 }` (the format is checked by the configuration validation). */
 function parseTypeConcurrency(value: string): Record<string, number> {
@@ -44,6 +47,7 @@ export class AppModule {
             leaseMs: config.TASK_LEASE_MS,
             abortGraceMs: config.TASK_ABORT_GRACE_MS,
             workerEnabled: config.TASK_WORKER_ENABLED,
+            workerMaxMemoryMb: config.TASK_WORKER_MAX_MEMORY_MB,
             shutdownGraceSeconds: config.TASK_SHUTDOWN_GRACE_SECONDS,
             priorityAgingMs: config.TASK_PRIORITY_AGING_MS,
             cleanupDays: config.TASK_CLEANUP_DAYS,
@@ -56,6 +60,9 @@ export class AppModule {
         }),
         HealthModule,
         MetricsModule,
+        DocumentsModule,
+        TestSuitesModule,
+        ReportsModule,
         ...(extraImports ?? []),
       ],
     };

@@ -2,14 +2,8 @@ import { Logger, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { EnvironmentVariables } from './config/environment-variables';
 
-/** Options of `configureApp`. */
-export interface AppSetupOptions {
-  /** Largest accepted JSON body. @default '6mb' */
-  bodyLimit?: string;
-  /** false → worker-only process: every route but /health… and /metrics answers 404. @default true */
-  apiEnabled?: boolean;
-}
 
 const OPERATIONS_PATHS = /^\/(health|metrics)(\/|$|\?)/;
 
@@ -45,16 +39,21 @@ export function installShutdownHandlers(app: { close(): Promise<void> }): void {
 /**
  * Everything main.ts does to the application besides listening, shared with the
  * e2e tests so that they exercise the same pipes, filters and documentation.
+ * With `API_ENABLED=false` (worker-only process) every route but /health… and
+ * /metrics answers 404.
  */
-export function configureApp(app: NestExpressApplication, options: AppSetupOptions = {}): void {
+export function configureApp(app: NestExpressApplication): void {
+  const env = app.get(EnvironmentVariables);
   app.disable('x-powered-by');
-  if (options.apiEnabled === false) {
+  if (!env.API_ENABLED) {
     app.use((req: { url: string }, res: { status: (c: number) => { json: (b: unknown) => void } }, next: () => void) => {
       if (OPERATIONS_PATHS.test(req.url)) return next();
       res.status(404).json({ statusCode: 404, error: 'Not Found', message: 'This is a worker-only process (API_ENABLED=false): only /health and /metrics are served.' });
     });
   }
-  app.useBodyParser('json', { limit: options.bodyLimit ?? '6mb' });
+  // JSON escaping makes a document's text somewhat longer; the document size limit itself is
+  // checked on the content (413 beyond DOCUMENT_MAX_BYTES).
+  app.useBodyParser('json', { limit: env.DOCUMENT_MAX_BYTES * 2 + 64 * 1024 });
   app.useGlobalPipes(
     new ValidationPipe({
       transform: true,

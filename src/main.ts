@@ -11,7 +11,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(process.env), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
   const config = app.get(EnvironmentVariables);
-  configureApp(app, { apiEnabled: config.API_ENABLED });
+  configureApp(app);
   installShutdownHandlers(app);
   await app.listen(config.PORT);
   Logger.log(`Listening on http://localhost:${config.PORT} (Swagger UI at /docs)`, 'Bootstrap');

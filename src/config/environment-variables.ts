@@ -116,6 +116,34 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(3600)
   TASK_SHUTDOWN_GRACE_SECONDS = 25;
 
+  /** Heap limit of each worker thread (MB): a runaway analysis dies alone instead of taking the process down. */
+  @Transform(toInt) @IsInt() @Min(64) @Max(65536)
+  TASK_WORKER_MAX_MEMORY_MB = 1024;
+
+  /** Largest accepted document (bytes); bigger uploads get 413. */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(100 * 1024 * 1024)
+  DOCUMENT_MAX_BYTES = 5 * 1024 * 1024;
+
+  /**
+   * Targets test runs may reach although they are loopback, private, link-local,
+   * … (refused by default): comma-separated hostnames, IPs and CIDRs, e.g.
+   * `127.0.0.0/8,::1,localhost` for a local demo.
+   */
+  @IsString()
+  TEST_TARGET_ALLOWLIST = '';
+
+  /** Per-request timeout of test runs (ms), unless a run sets its own. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(300_000)
+  TEST_REQUEST_TIMEOUT_MS = 10_000;
+
+  /** Response bytes a test run reads per request; the rest is discarded. */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
+  TEST_MAX_RESPONSE_BYTES = 1024 * 1024;
+
+  /** Requests a test run sends at once, unless it sets its own (at most 64). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  TEST_DEFAULT_CONCURRENCY = 4;
+
   /** Log level. */
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { validateCronExpression } from 'cron';
+import { TargetAllowlist } from '../modules/test-suites/execution/target-allowlist';
 import { EnvironmentVariables } from './environment-variables';
 
 /** Thrown at boot when an environment variable has a bad value; names every bad variable. */
@@ -36,6 +37,11 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   }
   const cron = validateCronExpression(env.TASK_CLEANUP_CRON);
   if (!cron.valid) problems.push(`TASK_CLEANUP_CRON must be a cron expression (got ${JSON.stringify(env.TASK_CLEANUP_CRON)}: ${cron.error?.message ?? 'invalid'})`);
+  try {
+    TargetAllowlist.parse(env.TEST_TARGET_ALLOWLIST);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   if (problems.length > 0) throw new InvalidConfigurationError(problems);
   return env;
 }

@@ -61,7 +61,7 @@ describe(`Start-up checks on ${TEST_DIALECT}`, () => {
       ],
     })
       .overrideProvider(TASKS_MODULE_OPTIONS)
-      .useValue({ ...moduleOptions(), requiredTaskTypes: ['test.echo', 'report_generation'] })
+      .useValue({ ...moduleOptions(), requiredTaskTypes: ['test.echo', 'nope.missing'] })
       .compile();
     const app = moduleRef.createNestApplication({ logger: false });
     await expect(app.init()).rejects.toThrow(MissingTaskHandlerError);
@@ -109,7 +109,7 @@ describe(`Concurrent start-up on ${TEST_DIALECT}`, () => {
       });
       const apps = await Promise.all(boots);
       const dataSource = apps[0].get(DataSource);
-      expect(await dataSource.query('SELECT name FROM migrations')).toEqual([{ name: 'CreateTasks1764230400000' }]);
+      expect(await dataSource.query('SELECT name FROM migrations ORDER BY id')).toEqual([{ name: 'CreateTasks1764230400000' }, { name: 'CreatePipelineTables1764234000000' }]);
       await Promise.all(apps.map((a) => a.close()));
     } finally {
       await db.drop();

@@ -93,7 +93,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     private readonly events: TaskEvents,
   ) {
     this.executors = {
-      worker: new WorkerPoolExecutor({ size: options.maxCpuWorkers, abortGraceMs: options.abortGraceMs }),
+      worker: new WorkerPoolExecutor({ size: options.maxCpuWorkers, abortGraceMs: options.abortGraceMs, maxOldGenerationSizeMb: options.workerMaxMemoryMb }),
       'event-loop': new EventLoopExecutor(options.maxIoWorkers),
     };
   }

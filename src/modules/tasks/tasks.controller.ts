@@ -1,6 +1,7 @@
-import { BadRequestException, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ParseIdPipe } from '../../common/parse-id.pipe';
 import { ListTasksQueryDto } from './dto/list-tasks-query.dto';
 import { TaskStatisticsDto } from './dto/task-statistics.dto';
 import { TaskDto, TaskPageDto } from './dto/task.dto';
@@ -9,7 +10,6 @@ import type { TaskStatistics } from './monitor/task-monitor.service';
 import { TaskManager } from './task-manager.service';
 import type { TaskPage } from './task-query.service';
 
-const TaskIdPipe = new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') });
 
 @ApiTags('tasks')
 @Controller('tasks')
@@ -42,7 +42,7 @@ export class TasksController {
   @ApiOkResponse({ type: TaskDto })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No task with this id' })
-  get(@Param('id', TaskIdPipe) id: string): Promise<TaskRecord> {
+  get(@Param('id', ParseIdPipe) id: string): Promise<TaskRecord> {
     return this.tasks.get(id);
   }
 
@@ -58,7 +58,7 @@ export class TasksController {
   @ApiAcceptedResponse({ type: TaskDto, description: 'Running: cancel requested' })
   @ApiNotFoundResponse({ description: 'No task with this id' })
   @ApiConflictResponse({ description: 'The task has already finished' })
-  async cancel(@Param('id', TaskIdPipe) id: string, @Res({ passthrough: true }) res: Response): Promise<TaskRecord> {
+  async cancel(@Param('id', ParseIdPipe) id: string, @Res({ passthrough: true }) res: Response): Promise<TaskRecord> {
     const task = await this.tasks.cancel(id);
     res.status(task.status === 'cancelled' ? HttpStatus.OK : HttpStatus.ACCEPTED);
     return task;
@@ -71,7 +71,7 @@ export class TasksController {
   @ApiOkResponse({ type: TaskDto })
   @ApiNotFoundResponse({ description: 'No task with this id' })
   @ApiConflictResponse({ description: 'The task is not failed, timeout or cancelled' })
-  retry(@Param('id', TaskIdPipe) id: string): Promise<TaskRecord> {
+  retry(@Param('id', ParseIdPipe) id: string): Promise<TaskRecord> {
     return this.tasks.retry(id);
   }
 }

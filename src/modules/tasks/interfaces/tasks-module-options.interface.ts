@@ -18,6 +18,8 @@ export interface TasksModuleOptions {
   leaseMs: number;
   /** Grace between the cooperative abort and terminating a worker thread. @default 1000 */
   abortGraceMs: number;
+  /** Heap limit of each worker thread (MB). @default 1024 */
+  workerMaxMemoryMb?: number;
   /** Whether this process claims and runs tasks. @default true */
   workerEnabled: boolean;
   /** On shutdown, how long running tasks may take before they are handed back. @default 25 */
