@@ -352,6 +352,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
         attempt: claimed.attempt,
         resultJson: result.resultJson,
         endedAt: now,
+        progressMessage: task.progress?.message ?? null,
         taskType: claimed.taskType,
         startedAt: claimed.startedAt,
       });

@@ -1,7 +1,8 @@
 import type { TextAnalysis } from './analysis-result.interface';
 
 const REQUIREMENT = /\b(must not|must|shall not|shall|should not|should|required to)\b/i;
-const ENDPOINT = /\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(\/[^\s`'"),;]*)/g;
+/** `GET /orders/{id}`; sentence punctuation after the path is not part of it. */
+const ENDPOINT = /\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(\/(?:[^\s`'"),;]*[^\s`'"),;.:])?)/g;
 
 const words = (text: string): number => (text.match(/[\p{L}\p{N}][\p{L}\p{N}'’_-]*/gu) ?? []).length;
 

@@ -37,6 +37,8 @@ describe('isRetryable', () => {
     expect(isRetryable(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(true);
     expect(isRetryable(Object.assign(new Error('t'), { name: 'TimeoutError' }))).toBe(true);
     expect(isRetryable(new Error('wrapped', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) }))).toBe(true);
+    expect(isRetryable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isRetryable(Object.assign(new Error('Query failed'), { driverError: Object.assign(new Error('x'), { code: '57P01' }) }))).toBe(true);
     expect(isRetryable(new TypeError('bug'))).toBe(false);
     expect(isRetryable('a string')).toBe(false);
     expect(isRetryable(null)).toBe(false);

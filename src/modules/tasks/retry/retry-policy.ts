@@ -43,6 +43,8 @@ const TRANSIENT_CODES = new Set([
   '40P01', // deadlock_detected
 ]);
 const TRANSIENT_NAMES = new Set(['TimeoutError', 'ConnectTimeoutError', 'HeadersTimeoutError', 'BodyTimeoutError', 'SocketError']);
+/** Connection failures that `pg` reports without a code. */
+const TRANSIENT_MESSAGES = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Connection ended unexpectedly)/;
 
 /**
  * Whether an error is worth retrying. A `retryable` flag set by the handler wins
@@ -51,11 +53,14 @@ const TRANSIENT_NAMES = new Set(['TimeoutError', 'ConnectTimeoutError', 'Headers
  */
 export function isRetryable(error: unknown): boolean {
   if (error === null || typeof error !== 'object') return false;
-  const e = error as { retryable?: unknown; code?: unknown; name?: unknown; cause?: unknown };
+  const e = error as { retryable?: unknown; code?: unknown; name?: unknown; message?: unknown; cause?: unknown; driverError?: unknown };
   if (typeof e.retryable === 'boolean') return e.retryable;
   if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
   if (typeof e.name === 'string' && TRANSIENT_NAMES.has(e.name)) return true;
-  return e.cause !== undefined && e.cause !== error ? isRetryable(e.cause) : false;
+  if (typeof e.message === 'string' && TRANSIENT_MESSAGES.test(e.message)) return true;
+  // TypeORM wraps the driver's error in `driverError`; others chain it in `cause`.
+  for (const inner of [e.cause, e.driverError]) if (inner !== undefined && inner !== error && isRetryable(inner)) return true;
+  return false;
 }
 
 /** Turns anything thrown into the plain `TaskErrorInfo` stored on the task. */

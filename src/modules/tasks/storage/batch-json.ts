@@ -22,7 +22,9 @@ export function newRowsJson(rows: readonly NewTaskRow[]): string {
 /** Successful attempts as a JSON array. */
 export function completionsJson(completions: readonly Completion[]): string {
   const parts = completions.map(
-    (c) => `{"id":"${c.taskId}","attempt":${c.attempt},"result":${c.resultJson ?? 'null'},"ended_at":"${c.endedAt.toISOString()}"}`,
+    (c) =>
+      `{"id":"${c.taskId}","attempt":${c.attempt},"result":${c.resultJson ?? 'null'},"ended_at":"${c.endedAt.toISOString()}"` +
+      `${c.progressMessage === null ? '' : `,"message":${JSON.stringify(c.progressMessage)}`}}`,
   );
   return `[${parts.join(',')}]`;
 }

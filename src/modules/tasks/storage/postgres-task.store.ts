@@ -119,9 +119,9 @@ const ATTEMPT_ENTRY = (outcome: string, error: string) =>
 const COMPLETE = `
 UPDATE tasks t
 SET status = 'completed', result_data = u.result, completed_at = u.ended_at, updated_at = u.ended_at,
-    progress = 100, locked_by = NULL, locked_until = NULL,
+    progress = 100, progress_message = COALESCE(u.message, t.progress_message), locked_by = NULL, locked_until = NULL,
     attempt_history = t.attempt_history || ${ATTEMPT_ENTRY(`'completed'`, 'NULL::jsonb')}
-FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, attempt int, result jsonb, ended_at timestamptz)
+FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, attempt int, result jsonb, ended_at timestamptz, message text)
 WHERE t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = $2 AND t.status = 'running'
 RETURNING t.task_id`;
 

@@ -65,6 +65,8 @@ export interface HeldAttempt {
 export interface Completion extends HeldAttempt {
   resultJson: string | null;
   endedAt: Date;
+  /** The handler's latest progress message (throttled writes may not have stored it yet); null keeps the stored one. */
+  progressMessage: string | null;
   /** For observers only (not written): the task's type and when the attempt started. */
   taskType: string;
   startedAt: Date;
