@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { SAMPLE_API_YAML } from '../../src/demo/sample-api';
 import { ensureBuilt } from '../support/ensure-built';
 import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
@@ -117,5 +118,19 @@ async function freePort(): Promise<number> {
       expect(((await tasks.json()) as { message: string }).message).toMatch(/worker-only/);
       expect((await fetch(`http://127.0.0.1:${worker.port}/metrics`)).status).toBe(200);
     }
+
+    // Work submitted through the API is run by a worker.
+    const post = (path: string, body: unknown) =>
+      fetch(`http://127.0.0.1:${api.port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+    const document = (await post('/documents', { name: 'sample.yaml', content: SAMPLE_API_YAML })) as { id: string };
+    const { task_id } = (await post(`/documents/${document.id}/analyze`, {})) as { task_id: string };
+    const task = await waitFor(async () => {
+      const t = (await (await fetch(`http://127.0.0.1:${api.port}/tasks/${task_id}`)).json()) as { status: string; attempt_history: Array<{ worker: string }> };
+      return t.status === 'completed' ? t : null;
+    }, 'the analysis to complete', 30_000, 100);
+    const workerIds = await Promise.all(
+      workers.map(async (w) => ((await (await fetch(`http://127.0.0.1:${w.port}/health/ready`)).json()) as { info: { dispatcher: { worker_id: string } } }).info.dispatcher.worker_id),
+    );
+    expect(workerIds).toContain(task.attempt_history[0].worker);
   }, 120_000);
 });
