@@ -16,6 +16,10 @@ export function buildDataSourceOptions(env: EnvironmentVariables): DataSourceOpt
       url: env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,
       applicationName: 'async-task-system',
+      // JIT compilation pays off for long analytical queries, never for this OLTP traffic: the generic plan of
+      // the prepared claim statement is costed high enough to trigger it and then spends ~20 ms compiling on
+      // every execution (measured: 1.5 ms → 25 ms per claim).
+      extra: { options: '-c jit=off' },
       migrations: POSTGRES_MIGRATIONS,
       migrationsRun: false,
       synchronize: false,

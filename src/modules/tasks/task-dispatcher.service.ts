@@ -32,6 +32,8 @@ interface ClaimState {
   again: boolean;
   /** The last claim filled every free slot, so more tasks may be due. */
   more: boolean;
+  /** A claim is scheduled for the next turn of the event loop. */
+  scheduled: boolean;
 }
 
 /** A snapshot of a running task, for the monitor. */
@@ -64,8 +66,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   private readonly executors: Record<TaskExecutorKind, TaskExecutor>;
   private readonly running = new Map<string, RunningTask>();
   private readonly claimStates: Record<TaskExecutorKind, ClaimState> = {
-    worker: { inFlight: false, again: false, more: true },
-    'event-loop': { inFlight: false, again: false, more: true },
+    worker: { inFlight: false, again: false, more: true, scheduled: false },
+    'event-loop': { inFlight: false, again: false, more: true, scheduled: false },
   };
   private readonly completions: Completion[] = [];
   private readonly ends: AttemptEnd[] = [];
@@ -74,6 +76,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   /** Running or unwritten tasks of a type with a cluster-wide concurrency limit. */
   private readonly limitedTasks = new Set<string>();
   private writing = false;
+  private flushScheduled = false;
   private writeFailures = 0;
   private claimFailures = 0;
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
@@ -210,11 +213,25 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     for (const kind of this.activeKinds()) this.wake(kind);
   }
 
+  /**
+   * Asks for a claim. The claim itself starts on the next turn of the event loop
+   * (`setImmediate`), so that every wake-up of the current turn — a batch of fast
+   * tasks finishing together, a burst of submits — is served by one claim that
+   * fills all the free slots, instead of one round trip per freed slot.
+   */
   private wake(kind: TaskExecutorKind): void {
     const state = this.claimStates[kind];
     state.more = true;
-    if (state.inFlight) state.again = true;
-    else void this.claimLoop(kind);
+    if (state.inFlight) {
+      state.again = true;
+      return;
+    }
+    if (state.scheduled) return;
+    state.scheduled = true;
+    setImmediate(() => {
+      state.scheduled = false;
+      void this.claimLoop(kind);
+    });
   }
 
   /** Wakes the claim loops at `at` (one timer for the earliest pending time; the poll covers the rest). */
@@ -239,15 +256,22 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     let active = 0;
     for (const task of this.running.values()) if (task.kind === kind) active++;
     const capacity = this.executors[kind].size;
-    // Back-pressure: when the database falls behind on outcome writes, stop taking new work.
-    const backlog = Math.max(0, this.unwritten.size - (this.options.maxCpuWorkers + this.options.maxIoWorkers));
+    // Back-pressure: when the database falls behind on outcome writes, stop taking new work. Up to two
+    // batches' worth of outcomes may wait (one being written, one filling) before claims shrink.
+    const backlog = Math.max(0, this.unwritten.size - 2 * (this.options.maxCpuWorkers + this.options.maxIoWorkers));
     return capacity - active - backlog;
   }
 
+  /**
+   * Claims until the executor is full or nothing more is due. Each claim also
+   * carries the completions waiting to be written, so that in a steady flow one
+   * round trip both finishes a batch and takes the next.
+   */
   private async claimLoop(kind: TaskExecutorKind): Promise<void> {
     const state = this.claimStates[kind];
     if (state.inFlight || this.state !== 'running') return;
     state.inFlight = true;
+    let carried: Completion[] = [];
     try {
       for (;;) {
         state.again = false;
@@ -255,17 +279,23 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
         const types = this.registry.types(kind);
         if (free <= 0 || types.length === 0) break;
         const now = new Date();
-        const claimed = await this.store.claim({
-          types,
-          perTypeLimits: types.map(() => free),
-          globalLimits: types.map((type) => this.concurrencyLimit(type)),
-          limit: free,
-          now,
-          leaseUntil: new Date(now.getTime() + this.options.leaseMs),
-          workerId: this.workerId,
-          agingMs: this.options.priorityAgingMs,
-        });
+        carried = this.completions.splice(0, WRITE_BATCH);
+        const { tasks: claimed, completed } = await this.store.claim(
+          {
+            types,
+            perTypeLimits: types.map(() => free),
+            globalLimits: types.map((type) => this.concurrencyLimit(type)),
+            limit: free,
+            now,
+            leaseUntil: new Date(now.getTime() + this.options.leaseMs),
+            workerId: this.workerId,
+            agingMs: this.options.priorityAgingMs,
+          },
+          carried,
+        );
         this.claimFailures = 0;
+        this.written(carried, completed, true);
+        carried = [];
         if (this.state !== 'running') {
           for (const task of claimed) this.queueEnd(this.endFor(task, 'pending', 'released', null));
           break;
@@ -275,6 +305,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
         if (!state.more && !state.again) break;
       }
     } catch (error) {
+      // The carried completions were not written: they go back in line for the next write.
+      this.completions.unshift(...carried);
       this.claimFailures++;
       const delay = Math.min(100 * 2 ** this.claimFailures, 5000);
       this.logger.warn(`Claim failed (${(error as Error).message}); trying again in ${delay} ms`);
@@ -282,7 +314,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     } finally {
       state.inFlight = false;
     }
-    if (state.again && this.state === 'running') void this.claimLoop(kind);
+    if (state.again && this.state === 'running') this.wake(kind);
+    else if (this.completions.length > 0) this.scheduleFlush();
   }
 
   // ---------------------------------------------------------------- running
@@ -444,7 +477,21 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   private queueCompletion(completion: Completion): void {
     this.completions.push(completion);
     this.unwritten.set(completion.taskId, completion.attempt);
-    void this.flushWrites();
+    this.scheduleFlush();
+  }
+
+  /**
+   * Writes completions on the next turn of the event loop, unless a claim is
+   * about to go (or going) to the database: it will carry them.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const claiming = Object.values(this.claimStates).some((s) => s.scheduled || (s.inFlight && s.more));
+      if (!claiming || this.state !== 'running') void this.flushWrites();
+    });
   }
 
   private queueEnd(end: AttemptEnd): void {
@@ -481,31 +528,36 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
           await sleep(delay);
           continue;
         }
-        let limitedTypeFreed = false;
-        for (const item of batch) {
-          if (this.unwritten.get(item.taskId) === item.attempt) this.unwritten.delete(item.taskId);
-          if (this.limitedTasks.delete(item.taskId)) limitedTypeFreed = true;
-          if (!landed.has(item.taskId)) {
-            this.logger.warn(`Outcome of task ${item.taskId} attempt ${item.attempt} refused: this instance no longer holds it`);
-            continue;
-          }
-          this.events.lifecycle({
-            kind: 'finished',
-            taskType: item.taskType,
-            status: isCompletion ? 'completed' : (item as AttemptEnd).status,
-            runMs: item.endedAt.getTime() - item.startedAt.getTime(),
-          });
-        }
-        if (limitedTypeFreed) {
-          // A task of a type with a cluster-wide limit left `running`: its slot is free for every instance.
-          this.notifier.notifyNewTasks();
-          for (const kind of this.activeKinds()) this.claimStates[kind].more = true;
-        }
+        this.written(batch, landed, isCompletion);
       }
     } finally {
       this.writing = false;
     }
     for (const kind of this.activeKinds()) if (this.claimStates[kind].more && this.state === 'running') this.wake(kind);
+  }
+
+  /** Book-keeping once a batch of outcomes was written (`landed`: the ones the fence let through). */
+  private written(batch: ReadonlyArray<Completion | AttemptEnd>, landed: Set<string>, isCompletion: boolean): void {
+    let limitedTypeFreed = false;
+    for (const item of batch) {
+      if (this.unwritten.get(item.taskId) === item.attempt) this.unwritten.delete(item.taskId);
+      if (this.limitedTasks.delete(item.taskId)) limitedTypeFreed = true;
+      if (!landed.has(item.taskId)) {
+        this.logger.warn(`Outcome of task ${item.taskId} attempt ${item.attempt} refused: this instance no longer holds it`);
+        continue;
+      }
+      this.events.lifecycle({
+        kind: 'finished',
+        taskType: item.taskType,
+        status: isCompletion ? 'completed' : (item as AttemptEnd).status,
+        runMs: item.endedAt.getTime() - item.startedAt.getTime(),
+      });
+    }
+    if (limitedTypeFreed) {
+      // A task of a type with a cluster-wide limit left `running`: its slot is free for every instance.
+      this.notifier.notifyNewTasks();
+      for (const kind of this.activeKinds()) this.claimStates[kind].more = true;
+    }
   }
 
   private async drainWrites(timeoutMs: number): Promise<void> {

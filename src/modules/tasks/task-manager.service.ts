@@ -74,7 +74,7 @@ export class TaskManager implements OnModuleInit, EntitySubscriberInterface {
     private readonly queries: TaskQueryService,
     private readonly monitor: TaskMonitor,
   ) {
-    this.batcher = new TaskInsertBatcher(store, options.insertConcurrency ?? (store.dialect === 'sqlite' ? 1 : 2));
+    this.batcher = new TaskInsertBatcher(store, notifier, options.insertConcurrency ?? (store.dialect === 'sqlite' ? 1 : 2));
   }
 
   onModuleInit(): void {
@@ -91,7 +91,7 @@ export class TaskManager implements OnModuleInit, EntitySubscriberInterface {
       return toSubmitted(result);
     }
     const result = await this.batcher.add(row);
-    this.announce([row], result.created ? 1 : 0);
+    this.announce([row], result.created ? 1 : 0, false);
     return toSubmitted(result);
   }
 
@@ -102,7 +102,7 @@ export class TaskManager implements OnModuleInit, EntitySubscriberInterface {
     const results: InsertResult[] = [];
     for (let i = 0; i < rows.length; i += 1000) {
       const chunk = rows.slice(i, i + 1000);
-      results.push(...(options.manager ? await this.store.insertWith(options.manager, chunk) : await this.store.insert(chunk)));
+      results.push(...(options.manager ? await this.store.insertWith(options.manager, chunk) : await this.store.insert(chunk, this.notifier.takeInlineNotification())));
     }
     if (options.manager) await this.afterTransactionalInsert(options.manager, rows);
     else if (rows.length > 0) this.announce(rows);
@@ -207,12 +207,12 @@ export class TaskManager implements OnModuleInit, EntitySubscriberInterface {
     }
   }
 
-  /** Wakes the local dispatcher and the other instances, and tells observers. */
-  private announce(rows: readonly NewTaskRow[], created = rows.length): void {
+  /** Wakes the local dispatcher (and, unless the insert did, the other instances), and tells observers. */
+  private announce(rows: readonly NewTaskRow[], created = rows.length, notifyOthers = true): void {
     const types = new Set(rows.map((r) => r.taskType));
     const runAt = rows.reduce((min, r) => (r.runAt < min ? r.runAt : min), rows[0].runAt);
     this.events.submitted([...types], runAt);
-    this.notifier.notifyNewTasks();
+    if (notifyOthers) this.notifier.notifyNewTasks();
     if (created > 0) for (const taskType of types) this.events.lifecycle({ kind: 'submitted', taskType, count: types.size === 1 ? created : rows.filter((r) => r.taskType === taskType).length });
   }
 

@@ -7,6 +7,7 @@ import type {
   CancelOutcome,
   ClaimedTask,
   ClaimRequest,
+  ClaimResult,
   Completion,
   PurgeRequest,
   HeldAttempt,
@@ -50,6 +51,8 @@ const INSERT_SELECT = `
 
 /** Plain insert: no idempotency keys in the batch, so no conflict handling and no rows back. */
 const INSERT = `INSERT INTO tasks (${INSERT_COLUMNS}) ${INSERT_SELECT}`;
+/** Plain insert that also sends a NOTIFY ($2 channel, $3 payload), delivered on commit. */
+const INSERT_NOTIFY = `WITH ins AS (${INSERT} RETURNING 1) SELECT pg_notify($2, $3) FROM (SELECT 1 FROM ins LIMIT 1) AS any_row`;
 /** Insert where some rows carry an idempotency key: existing keys are skipped and looked up afterwards. */
 const INSERT_KEYED = `INSERT INTO tasks (${INSERT_COLUMNS}) ${INSERT_SELECT}
   ON CONFLICT (task_type, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
@@ -58,28 +61,70 @@ const SELECT_BY_KEYS = `
   SELECT t.task_id, t.task_type, t.idempotency_key, t.status FROM tasks t
   JOIN unnest($1::text[], $2::text[]) AS k(type, key) ON t.task_type = k.type AND t.idempotency_key = k.key`;
 
+const ATTEMPT_ENTRY = (outcome: string, error: string) =>
+  `jsonb_build_array(jsonb_build_object('attempt', t.attempt, 'started_at', t.started_at, 'ended_at', u.ended_at,
+     'outcome', ${outcome}, 'worker', t.locked_by, 'error', ${error}))`;
+
+/** Successful attempts (`batch` = a JSON array param, `worker` = the worker id param), fenced by attempt and holder. */
+function completeSql(batch: string, worker: string): string {
+  return `
+UPDATE tasks t
+SET status = 'completed', result_data = u.result, completed_at = u.ended_at, updated_at = u.ended_at,
+    progress = 100, progress_message = COALESCE(u.message, t.progress_message), locked_by = NULL, locked_until = NULL,
+    attempt_history = t.attempt_history || ${ATTEMPT_ENTRY(`'completed'`, 'NULL::jsonb')}
+FROM jsonb_to_recordset(${batch}::jsonb) AS u(id uuid, attempt int, result jsonb, ended_at timestamptz, message text)
+WHERE t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = ${worker} AND t.status = 'running'
+RETURNING t.task_id`;
+}
+
+const COMPLETE = completeSql('$1', '$2');
+
 /**
  * The claim. For every (type, priority) pair it reads the head of that slice of
  * the claim index (`tasks_claim_idx`: type, priority, run_at, task_id; only
  * waiting rows), so its cost does not grow with the depth of the queue. The heads
  * are ranked by effective priority (priority level plus one level per `$7` ms of
  * waiting, capped at the top level; `$7` = 0 disables aging), then run_at, then
- * submission order (UUIDv7 ids sort by creation time); per-type caps apply
- * (`$2`: free slots; `$8`: cluster-wide limits, NULL for none, minus what already
- * runs); and only the rows actually taken are locked, with SKIP LOCKED so that
- * any number of instances can claim at once without waiting on each other.
+ * submission order (UUIDv7 ids sort by creation time), and only the rows
+ * actually taken are locked, with SKIP LOCKED so that any number of instances
+ * can claim at once without waiting on each other.
+ *
+ * The same statement first writes the outcomes of tasks that just completed
+ * here (the last parameter, see COMPLETE): in a steady drain every round trip (and every WAL
+ * flush) both finishes a batch and takes the next one.
+ *
+ * `capped`: some types have a cluster-wide concurrency limit (`$8`, NULL for
+ * none): each type's share is its limit minus what already runs, applied with a
+ * window over the ranked heads. Without limits that machinery is left out.
  */
-const CLAIM = `
-WITH types AS (
+function claimSql(capped: boolean): string {
+  const types = capped
+    ? `types AS (
   SELECT ty.task_type,
          CASE WHEN ty.global_limit IS NULL THEN ty.cap
               ELSE GREATEST(0, LEAST(ty.cap, ty.global_limit -
                      (SELECT count(*)::int FROM tasks r WHERE r.status = 'running' AND r.task_type = ty.task_type)))
          END AS cap
   FROM unnest($1::text[], $2::int[], $8::int[]) AS ty(task_type, cap, global_limit)
-), heads AS (
+), `
+    : '';
+  const typeSource = capped ? 'types AS ty' : 'unnest($1::text[], $2::int[]) AS ty(task_type, cap)';
+  const ranking = capped
+    ? `ranked AS (
+  SELECT task_id, run_at, eff, row_number() OVER (PARTITION BY task_type ORDER BY eff DESC, run_at, task_id) AS type_rank, cap
+  FROM heads
+), candidates AS (
+  SELECT task_id, run_at, eff FROM ranked WHERE type_rank <= cap
+  ORDER BY eff DESC, run_at, task_id LIMIT $4 * 2
+)`
+    : `candidates AS (
+  SELECT task_id, run_at, eff FROM heads ORDER BY eff DESC, run_at, task_id LIMIT $4 * 2
+)`;
+  return `
+WITH done AS (${completeSql(capped ? '$9' : '$8', '$5')}
+), ${types}heads AS (
   SELECT h.task_id, h.task_type, h.run_at, h.eff, ty.cap
-  FROM types AS ty
+  FROM ${typeSource}
   CROSS JOIN unnest(${PRIORITIES}, ${LEVELS}) AS p(priority, level)
   CROSS JOIN LATERAL (
     SELECT t.task_id, t.task_type, t.run_at,
@@ -91,39 +136,29 @@ WITH types AS (
     ORDER BY t.run_at, t.task_id
     LIMIT ty.cap
   ) h
-), ranked AS (
-  SELECT task_id, run_at, eff,
-         row_number() OVER (PARTITION BY task_type ORDER BY eff DESC, run_at, task_id) AS type_rank, cap
-  FROM heads
-), candidates AS (
-  SELECT task_id, run_at, eff FROM ranked WHERE type_rank <= cap
-  ORDER BY eff DESC, run_at, task_id LIMIT $4 * 2
-), picked AS (
+), ${ranking}, picked AS (
   SELECT t.task_id FROM tasks t JOIN candidates c ON c.task_id = t.task_id
   WHERE t.status IN ${WAITING}
   ORDER BY c.eff DESC, c.run_at, c.task_id
   LIMIT $4
   FOR UPDATE OF t SKIP LOCKED
+), claimed AS (
+  UPDATE tasks t
+  SET status = 'running', attempt = t.attempt + 1, started_at = $3, updated_at = $3,
+      locked_by = $5, locked_until = $6, progress = 0, progress_message = NULL
+  FROM picked WHERE t.task_id = picked.task_id
+  RETURNING t.task_id, t.task_type, t.priority, t.attempt, t.retry_count, t.max_retries, t.timeout_seconds,
+            t.run_at, t.created_at, t.input_data
 )
-UPDATE tasks t
-SET status = 'running', attempt = t.attempt + 1, started_at = $3, updated_at = $3,
-    locked_by = $5, locked_until = $6, progress = 0, progress_message = NULL
-FROM picked WHERE t.task_id = picked.task_id
-RETURNING t.task_id, t.task_type, t.priority, t.attempt, t.retry_count, t.max_retries, t.timeout_seconds,
-          t.run_at, t.created_at, t.input_data`;
+SELECT false AS done, c.* FROM claimed c
+UNION ALL
+SELECT true, d.task_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM done d`;
+}
 
-const ATTEMPT_ENTRY = (outcome: string, error: string) =>
-  `jsonb_build_array(jsonb_build_object('attempt', t.attempt, 'started_at', t.started_at, 'ended_at', u.ended_at,
-     'outcome', ${outcome}, 'worker', t.locked_by, 'error', ${error}))`;
+const CLAIM = claimSql(false);
+const CLAIM_CAPPED = claimSql(true);
 
-const COMPLETE = `
-UPDATE tasks t
-SET status = 'completed', result_data = u.result, completed_at = u.ended_at, updated_at = u.ended_at,
-    progress = 100, progress_message = COALESCE(u.message, t.progress_message), locked_by = NULL, locked_until = NULL,
-    attempt_history = t.attempt_history || ${ATTEMPT_ENTRY(`'completed'`, 'NULL::jsonb')}
-FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, attempt int, result jsonb, ended_at timestamptz, message text)
-WHERE t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = $2 AND t.status = 'running'
-RETURNING t.task_id`;
+
 
 const END_ATTEMPTS = `
 UPDATE tasks t
@@ -208,6 +243,8 @@ CROSS JOIN LATERAL (
 ) h`;
 
 interface ClaimRow extends QueryResultRow {
+  /** true: a row of the completions written by the same statement (the other columns are null). */
+  done: boolean;
   task_id: string;
   task_type: string;
   priority: number;
@@ -246,8 +283,14 @@ export class PostgresTaskStore implements TaskStore {
     return result.rows;
   }
 
-  async insert(rows: readonly NewTaskRow[]): Promise<InsertResult[]> {
-    return this.insertVia((text, values, name) => this.run(name, text, values), rows);
+  async insert(rows: readonly NewTaskRow[], notify?: { channel: string; payload: string } | null): Promise<InsertResult[]> {
+    if (notify && !rows.some((r) => r.idempotencyKey !== null)) {
+      await this.run('tasks_insert_notify', INSERT_NOTIFY, [newRowsJson(rows), notify.channel, notify.payload]);
+      return rows.map((r) => ({ taskId: r.taskId, created: true, status: 'pending' as const }));
+    }
+    const results = await this.insertVia((text, values, name) => this.run(name, text, values), rows);
+    if (notify) await this.run('tasks_notify', 'SELECT pg_notify($1, $2)', [notify.channel, notify.payload]);
+    return results;
   }
 
   async insertWith(manager: EntityManager, rows: readonly NewTaskRow[]): Promise<InsertResult[]> {
@@ -278,7 +321,8 @@ export class PostgresTaskStore implements TaskStore {
     });
   }
 
-  async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
+  async claim(request: ClaimRequest, completions: readonly Completion[] = []): Promise<ClaimResult> {
+    const capped = request.globalLimits.some((limit) => limit !== null);
     const values = [
       request.types,
       request.perTypeLimits,
@@ -287,10 +331,11 @@ export class PostgresTaskStore implements TaskStore {
       request.workerId,
       request.leaseUntil,
       request.agingMs,
-      request.globalLimits,
+      ...(capped ? [request.globalLimits] : []),
+      completionsJson(completions),
     ];
     let rows: ClaimRow[];
-    if (request.globalLimits.every((limit) => limit === null)) {
+    if (!capped) {
       rows = await this.run<ClaimRow>('tasks_claim', CLAIM, values);
     } else {
       // A cluster-wide limit counts what runs everywhere; two instances counting at
@@ -300,7 +345,7 @@ export class PostgresTaskStore implements TaskStore {
       try {
         await client.query('BEGIN');
         await client.query({ name: 'tasks_claim_lock', text: 'SELECT pg_advisory_xact_lock($1)', values: [CLAIM_LOCK_KEY] });
-        rows = (await client.query<ClaimRow>({ name: 'tasks_claim', text: CLAIM, values })).rows;
+        rows = (await client.query<ClaimRow>({ name: 'tasks_claim_capped', text: CLAIM_CAPPED, values })).rows;
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -309,19 +354,28 @@ export class PostgresTaskStore implements TaskStore {
         client.release();
       }
     }
-    return rows.map((r) => ({
-      taskId: r.task_id,
-      taskType: r.task_type,
-      priority: r.priority,
-      attempt: r.attempt,
-      retryCount: r.retry_count,
-      maxRetries: r.max_retries,
-      timeoutSeconds: r.timeout_seconds,
-      runAt: r.run_at,
-      createdAt: r.created_at,
-      startedAt: request.now,
-      input: r.input_data,
-    }));
+    const tasks: ClaimedTask[] = [];
+    const completed = new Set<string>();
+    for (const r of rows) {
+      if (r.done) {
+        completed.add(r.task_id);
+        continue;
+      }
+      tasks.push({
+        taskId: r.task_id,
+        taskType: r.task_type,
+        priority: r.priority,
+        attempt: r.attempt,
+        retryCount: r.retry_count,
+        maxRetries: r.max_retries,
+        timeoutSeconds: r.timeout_seconds,
+        runAt: r.run_at,
+        createdAt: r.created_at,
+        startedAt: request.now,
+        input: r.input_data,
+      });
+    }
+    return { tasks, completed };
   }
 
   async complete(completions: readonly Completion[], workerId: string): Promise<Set<string>> {

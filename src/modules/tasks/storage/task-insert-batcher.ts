@@ -1,3 +1,4 @@
+import type { TaskNotifier } from './task-notifier.interface';
 import type { InsertResult, NewTaskRow, TaskStore } from './task-store.interface';
 
 interface Pending {
@@ -19,6 +20,7 @@ export class TaskInsertBatcher {
 
   constructor(
     private readonly store: TaskStore,
+    private readonly notifier: TaskNotifier,
     private readonly concurrency: number,
     private readonly maxBatch = 1000,
   ) {}
@@ -34,10 +36,18 @@ export class TaskInsertBatcher {
     while (this.inFlight < this.concurrency && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       this.inFlight++;
+      // Other processes learn of the new rows from a NOTIFY in the insert itself, or from a trailing one.
+      const inline = this.notifier.takeInlineNotification();
       this.store
-        .insert(batch.map((p) => p.row))
+        .insert(
+          batch.map((p) => p.row),
+          inline,
+        )
         .then(
-          (results) => batch.forEach((p, i) => p.resolve(results[i])),
+          (results) => {
+            if (!inline) this.notifier.notifyNewTasks();
+            batch.forEach((p, i) => p.resolve(results[i]));
+          },
           (error: unknown) => batch.forEach((p) => p.reject(error)),
         )
         .finally(() => {

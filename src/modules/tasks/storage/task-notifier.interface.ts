@@ -14,8 +14,14 @@ export interface TaskNotificationHandlers {
 export interface TaskNotifier {
   /** Starts listening (idempotent). */
   listen(handlers: TaskNotificationHandlers): Promise<void>;
-  /** Tells other processes that new tasks were committed. Coalesced: at most one in flight. */
+  /** Tells other processes that new tasks were committed. Rate-limited and coalesced. */
   notifyNewTasks(): void;
+  /**
+   * When a notification is due now (none sent recently), reserves it for the
+   * caller to send inside its insert statement, and returns the channel and
+   * payload; otherwise null (call `notifyNewTasks()` after the insert instead).
+   */
+  takeInlineNotification(): { channel: string; payload: string } | null;
   /** Tells other processes that a running task should be cancelled. */
   notifyCancel(taskId: string): Promise<void>;
   /** SQL to run inside a caller's transaction so that other processes are woken when it commits, or null. */
@@ -27,6 +33,9 @@ export interface TaskNotifier {
 export class LocalTaskNotifier implements TaskNotifier {
   async listen(): Promise<void> {}
   notifyNewTasks(): void {}
+  takeInlineNotification(): null {
+    return null;
+  }
   async notifyCancel(): Promise<void> {}
   notifyInTransactionSql(): string | null {
     return null;

@@ -55,6 +55,13 @@ export interface ClaimedTask {
   input: unknown;
 }
 
+/** What a claim took, and which of the completions it carried landed. */
+export interface ClaimResult {
+  tasks: ClaimedTask[];
+  /** Ids of the carried completions whose write landed (the others had lost their lease). */
+  completed: Set<string>;
+}
+
 /** The running attempt a write is fenced by: it only lands while this worker still holds this attempt. */
 export interface HeldAttempt {
   taskId: string;
@@ -119,12 +126,20 @@ export interface TaskStore {
   init(): Promise<void>;
   close(): Promise<void>;
 
-  /** Inserts in one statement (autocommit); rows with an existing idempotency key return the existing task. */
-  insert(rows: readonly NewTaskRow[]): Promise<InsertResult[]>;
+  /**
+   * Inserts in one statement (autocommit); rows with an existing idempotency key
+   * return the existing task. With `notify`, the same statement sends that
+   * NOTIFY (delivered when it commits).
+   */
+  insert(rows: readonly NewTaskRow[], notify?: { channel: string; payload: string } | null): Promise<InsertResult[]>;
   /** Inserts inside the caller's transaction. */
   insertWith(manager: EntityManager, rows: readonly NewTaskRow[]): Promise<InsertResult[]>;
 
-  claim(request: ClaimRequest): Promise<ClaimedTask[]>;
+  /**
+   * Takes due tasks; first writes `completions` (successful attempts of this
+   * worker) in the same round trip, when there are any.
+   */
+  claim(request: ClaimRequest, completions?: readonly Completion[]): Promise<ClaimResult>;
   /** Writes successful attempts; returns the ids whose write landed (the others had lost their lease). */
   complete(completions: readonly Completion[], workerId: string): Promise<Set<string>>;
   /** Writes failed / timed-out / cancelled / released attempts; returns the ids whose write landed. */

@@ -1,0 +1,194 @@
+/*
+ * `npm run bench [-- --quick]`: our engine beside pg-boss, graphile-worker, BullMQ and a raw `pg`
+ * queue, in one run on this machine. Every measurement runs in a fresh process against a fresh
+ * database (PostgreSQL: a new database per run; SQLite: a new file; Redis: database 15 flushed),
+ * three times (once with --quick); the report gives medians, min–max and ratios to the anchors
+ * measured in the same run, and is written to docs/benchmarks.md (+ docs/benchmarks.svg and the
+ * raw results in bench/results/).
+ *
+ * Environment: BENCH_PG_URL (a server where databases can be created; default
+ * postgres://postgres@127.0.0.1:5432/postgres). Redis on 127.0.0.1:6379.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { renderReport, type Measurement, type RunInfo } from './lib/report';
+
+// Compiled to bench/.build/bench/run.js: the project root is three levels up.
+const ROOT = join(__dirname, '..', '..', '..');
+const BUILD = join(ROOT, 'bench', '.build', 'bench');
+const ANCHORS = join(ROOT, 'bench', 'anchors');
+const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const RUNS = quick ? 1 : 3;
+const N = quick ? 5000 : 20000;
+const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+type DbKind = 'pg' | 'sqlite' | 'none';
+
+interface PlanItem {
+  group: 'enqueue' | 'drain' | 'latency' | 'cpu' | 'depth' | 'http';
+  system: string;
+  setting: string;
+  db: DbKind;
+  /** node script and its JSON argument (the database is filled in per run). */
+  script: string;
+  args: Record<string, unknown>;
+  timeoutMs?: number;
+}
+
+const ours = join(BUILD, 'scenarios', 'ours.js');
+const anchor = (name: string) => join(ANCHORS, `${name}.mjs`);
+
+function plan(): PlanItem[] {
+  const items: PlanItem[] = [];
+  const modes = ['seq', 'inflight50', 'bulk'];
+  for (const mode of modes) {
+    items.push({ group: 'enqueue', system: 'ours (PostgreSQL)', setting: mode, db: 'pg', script: ours, args: { op: 'enqueue', mode, n: N } });
+    items.push({ group: 'enqueue', system: 'ours (SQLite)', setting: mode, db: 'sqlite', script: ours, args: { op: 'enqueue', mode, n: N } });
+    items.push({ group: 'enqueue', system: 'raw pg', setting: mode, db: 'pg', script: anchor('raw-pg'), args: { op: 'enqueue', mode, n: N } });
+    items.push({ group: 'enqueue', system: 'pg-boss', setting: mode, db: 'pg', script: anchor('pgboss'), args: { op: 'enqueue', mode, n: quick && mode === 'seq' ? N / 2 : N } });
+    items.push({ group: 'enqueue', system: 'graphile-worker', setting: mode, db: 'pg', script: anchor('graphile'), args: { op: 'enqueue', mode, n: quick && mode !== 'bulk' ? N / 2 : N } });
+    items.push({ group: 'enqueue', system: 'BullMQ (Redis)', setting: mode, db: 'none', script: anchor('bullmq'), args: { op: 'enqueue', mode, n: N } });
+  }
+  for (const c of [1, 50]) {
+    const setting = `concurrency ${c}`;
+    items.push({ group: 'drain', system: 'ours (PostgreSQL)', setting, db: 'pg', script: ours, args: { op: 'drain', n: N, concurrency: c } });
+    items.push({ group: 'drain', system: 'ours (SQLite)', setting, db: 'sqlite', script: ours, args: { op: 'drain', n: N, concurrency: c } });
+    items.push({ group: 'drain', system: 'raw pg', setting: c === 1 ? 'claim 1 + complete 1' : 'claim 50, complete 50 in one statement', db: 'pg', script: anchor('raw-pg'), args: { op: 'drain', n: N, concurrency: c } });
+    items.push({ group: 'drain', system: 'graphile-worker', setting: `${setting}, defaults`, db: 'pg', script: anchor('graphile'), args: { op: 'drain', mode: 'defaults', n: N, concurrency: c } });
+    items.push({ group: 'drain', system: 'BullMQ (Redis)', setting, db: 'none', script: anchor('bullmq'), args: { op: 'drain', n: N, concurrency: c } });
+  }
+  items.push({ group: 'drain', system: 'graphile-worker', setting: 'concurrency 50, tuned (localQueue 200, completeJobBatchDelay 0)', db: 'pg', script: anchor('graphile'), args: { op: 'drain', mode: 'tuned', n: N, concurrency: 50 } });
+  items.push({ group: 'drain', system: 'pg-boss', setting: 'defaults (batchSize 1, poll 2 s; 15 s window)', db: 'pg', script: anchor('pgboss'), args: { op: 'drain', mode: 'defaults', n: N, concurrency: 1 }, timeoutMs: 60_000 });
+  items.push({ group: 'drain', system: 'pg-boss', setting: 'tuned (batchSize 1000, poll 0.5 s, burstWhenBatchFull)', db: 'pg', script: anchor('pgboss'), args: { op: 'drain', mode: 'tuned', n: N } });
+
+  const LAT = quick ? 100 : 300;
+  items.push({ group: 'latency', system: 'ours (PostgreSQL)', setting: 'same process', db: 'pg', script: ours, args: { op: 'latency', mode: 'same-process', n: LAT } });
+  items.push({ group: 'latency', system: 'ours (PostgreSQL)', setting: 'other process (NOTIFY)', db: 'pg', script: ours, args: { op: 'latency', mode: 'cross-process', n: LAT } });
+  items.push({ group: 'latency', system: 'ours (SQLite)', setting: 'same process', db: 'sqlite', script: ours, args: { op: 'latency', mode: 'same-process', n: LAT } });
+  items.push({ group: 'latency', system: 'raw pg', setting: 'LISTEN/NOTIFY, other process role', db: 'pg', script: anchor('raw-pg'), args: { op: 'latency', n: LAT } });
+  items.push({ group: 'latency', system: 'pg-boss', setting: 'LISTEN/NOTIFY (useListenNotify + queue notify)', db: 'pg', script: anchor('pgboss'), args: { op: 'latency', n: LAT } });
+  items.push({ group: 'latency', system: 'graphile-worker', setting: 'LISTEN/NOTIFY', db: 'pg', script: anchor('graphile'), args: { op: 'latency', n: LAT } });
+  items.push({ group: 'latency', system: 'BullMQ (Redis)', setting: 'blocking wait', db: 'none', script: anchor('bullmq'), args: { op: 'latency', n: LAT } });
+
+  const CPU = quick ? 1000 : 2000;
+  items.push({ group: 'cpu', system: 'ours', setting: 'worker executor (pool of 2)', db: 'none', script: ours, args: { op: 'cpu-executor', n: CPU } });
+  items.push({ group: 'cpu', system: 'ours', setting: 'whole engine on PostgreSQL (claim, run, write; pool of 2)', db: 'pg', script: ours, args: { op: 'cpu', n: CPU } });
+  items.push({ group: 'cpu', system: 'raw Piscina', setting: 'pool of 2, all submitted at once', db: 'none', script: anchor('piscina'), args: { mode: 'piscina', n: CPU } });
+  items.push({ group: 'cpu', system: 'new Worker per task', setting: '2 at a time', db: 'none', script: anchor('piscina'), args: { mode: 'worker', n: quick ? 50 : 200 } });
+
+  const DEEP = quick ? 200_000 : 1_000_000;
+  items.push({ group: 'depth', system: 'ours (PostgreSQL)', setting: '10,000 queued', db: 'pg', script: ours, args: { op: 'drain', n: 10_000, depth: 10_000, concurrency: 50 } });
+  items.push({ group: 'depth', system: 'ours (PostgreSQL)', setting: `${DEEP.toLocaleString('en')} queued`, db: 'pg', script: ours, args: { op: 'drain', n: 10_000, depth: DEEP, concurrency: 50 }, timeoutMs: 600_000 });
+
+  items.push({ group: 'http', system: 'ours (SQLite)', setting: 'autocannon, 10 connections', db: 'sqlite', script: join(BUILD, 'scenarios', 'http.js'), args: { seconds: quick ? 3 : 10 } });
+  return only ? items.filter((i) => only.includes(i.group)) : items;
+}
+
+async function withDatabase<T>(kind: DbKind, body: (db: Record<string, unknown>) => Promise<T>): Promise<T> {
+  if (kind === 'pg') {
+    const name = `bench_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
+    const admin = new Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(PG_URL);
+    url.pathname = `/${name}`;
+    try {
+      return await body({ url: url.toString(), db: { url: url.toString() } });
+    } finally {
+      const drop = new Client({ connectionString: PG_URL });
+      await drop.connect();
+      await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await drop.end();
+    }
+  }
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+    try {
+      return await body({ db: { sqlitePath: join(dir, 'tasks.sqlite') } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return body({ db: {} });
+}
+
+function runOnce(item: PlanItem, dbArgs: Record<string, unknown>): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [item.script, JSON.stringify({ ...item.args, ...dbArgs })], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: 'production', SCARF_ANALYTICS: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), item.timeoutMs ?? 300_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(7)) as Record<string, unknown>);
+      else reject(new Error(`${item.system} / ${item.setting} exited ${code}: ${err.slice(-1500) || out.slice(-1500)}`));
+    });
+  });
+}
+
+function machine(): RunInfo['machine'] {
+  const version = (cmd: string, args: string[]) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n')[0];
+    } catch {
+      return 'unknown';
+    }
+  };
+  const pkg = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  return {
+    cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    memory_gib: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: version('psql', ['--version']),
+    redis: version('redis-server', ['--version']),
+    versions: { 'pg-boss': pkg('pg-boss'), 'graphile-worker': pkg('graphile-worker'), bullmq: pkg('bullmq'), piscina: pkg('piscina'), pg: pkg('pg'), sqlite3: pkg('sqlite3') },
+  };
+}
+
+async function main(): Promise<void> {
+  const items = plan();
+  const started = new Date();
+  const measurements: Measurement[] = [];
+  console.log(`Benchmark (${quick ? 'quick' : 'full'}): ${items.length} measurements × ${RUNS} run(s), n = ${N}`);
+  for (const item of items) {
+    const runs: Array<Record<string, unknown>> = [];
+    const errors: string[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      try {
+        runs.push(await withDatabase(item.db, (db) => runOnce(item, db)));
+      } catch (error) {
+        errors.push((error as Error).message);
+      }
+    }
+    measurements.push({ group: item.group, system: item.system, setting: item.setting, runs, errors });
+    const summary = runs.map((r) => r.jobs_per_s ?? r.p50 ?? r.us_per_task ?? r.requests_per_s ?? '?').join(' / ');
+    console.log(`  ${item.group.padEnd(8)} ${item.system.padEnd(20)} ${item.setting.slice(0, 60).padEnd(60)} ${summary}${errors.length ? `  (${errors.length} failed)` : ''}`);
+    for (const e of errors) console.log(`      ${e.split('\n')[0]}`);
+  }
+  const info: RunInfo = { started_at: started.toISOString(), finished_at: new Date().toISOString(), quick, runs: RUNS, n: N, machine: machine() };
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench', 'results', `${quick ? 'quick' : 'full'}-latest.json`), JSON.stringify({ info, measurements }, null, 2));
+  const { markdown, svg } = renderReport(info, measurements);
+  const doc = quick ? 'benchmarks-quick' : 'benchmarks';
+  writeFileSync(join(ROOT, 'docs', `${doc}.md`), markdown);
+  writeFileSync(join(ROOT, 'docs', `${doc}.svg`), svg);
+  console.log(`\nWrote docs/${doc}.md, docs/${doc}.svg and bench/results/${quick ? 'quick' : 'full'}-latest.json`);
+  console.log(markdown.split('## Targets')[1]?.split('\n## ')[0] ?? '');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
