@@ -1,6 +1,8 @@
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { TaskPriority, TaskStateConflictError, type TaskRecord } from '../../src/modules/tasks';
+import type { TaskStore } from '../../src/modules/tasks/storage/task-store.interface';
+import { TASK_STORE } from '../../src/modules/tasks/task.constants';
 import { TestProbe, TestTasksModule } from '../fixtures/test-tasks.module';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../support/test-database';
@@ -32,7 +34,8 @@ describe(`Task engine on ${TEST_DIALECT}`, () => {
 
   it('runs a submitted task and stores its result', async () => {
     const submitted = await t.tasks.submit('test.echo', { value: { hello: 'world' } });
-    expect(submitted).toEqual({ task_id: expect.any(String), status: 'pending', created: true });
+    // Queued, or already taken by the idle local dispatcher (see "Tasks taken at submit").
+    expect(submitted).toEqual({ task_id: expect.any(String), status: expect.stringMatching(/^(pending|running)$/), created: true });
     const done = await t.waitForStatus(submitted.task_id, 'completed');
     expect(done.result_data).toEqual({ value: { hello: 'world' } });
     expect(done.input_data).toEqual({ value: { hello: 'world' } });
@@ -338,6 +341,97 @@ describe(`Priority order on ${TEST_DIALECT}`, () => {
     await waitFor(() => probe.started.includes(lastLabel) && probe.started.length === 31, 'all 30 tasks to start');
     const expected = [...submitted].sort((a, b) => b.priority - a.priority || a.index - b.index).map((s) => s.label);
     expect(probe.started.slice(1)).toEqual(expected);
+  });
+});
+
+describe(`Tasks taken at submit on ${TEST_DIALECT}`, () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let probe: TestProbe;
+  let claimedIds: string[];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp({ env: { ...db.env, TASK_MAX_IO_WORKERS: '2' }, imports: [TestTasksModule] });
+    probe = t.app.get(TestProbe);
+    // Every task the claim statement hands out, to tell them from the tasks taken at submit.
+    const store = t.app.get<TaskStore>(TASK_STORE);
+    const claim = store.claim.bind(store);
+    claimedIds = [];
+    store.claim = async (...args) => {
+      const result = await claim(...args);
+      claimedIds.push(...result.tasks.map((task) => task.taskId));
+      return result;
+    };
+  });
+
+  afterEach(() => probe.open());
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  /** Waits until the dispatcher has nothing running and its last claim found the queue empty. */
+  async function idle(): Promise<void> {
+    await waitFor(() => {
+      const state = (t.dispatcher as unknown as { claimStates: Record<string, { more: boolean; inFlight: boolean; scheduled: boolean }> }).claimStates['event-loop'];
+      return t.dispatcher.snapshot().running.length === 0 && !state.more && !state.inFlight && !state.scheduled;
+    }, 'an idle dispatcher');
+  }
+
+  it('writes the task running and leased to this instance, and starts it without a claim', async () => {
+    await idle();
+    probe.close();
+    const submitted = await t.tasks.submit('test.record', { label: 'direct' });
+    expect(submitted.status).toBe('running');
+    await waitFor(() => probe.started.includes('direct'), 'the handler to start');
+    const row = await t.tasks.get(submitted.task_id);
+    expect(row).toMatchObject({ status: 'running', attempt: 1, locked_by: t.dispatcher.workerId, retry_count: 0 });
+    expect(row.started_at).toBe(row.created_at);
+    expect(new Date(row.locked_until!).getTime()).toBeGreaterThan(Date.now());
+    probe.open();
+    const done = await t.waitForStatus(submitted.task_id, 'completed');
+    expect(done.result_data).toEqual({ label: 'direct' });
+    expect(done.attempt_history).toEqual([expect.objectContaining({ attempt: 1, outcome: 'completed', worker: t.dispatcher.workerId })]);
+    expect(claimedIds).not.toContain(submitted.task_id);
+  });
+
+  it('queues the task when every slot is busy, and the freed slot claims it', async () => {
+    await idle();
+    probe.close();
+    const first = await t.tasks.submit('test.record', { label: 'busy-1' });
+    const second = await t.tasks.submit('test.record', { label: 'busy-2' });
+    expect([first.status, second.status]).toEqual(['running', 'running']);
+    const third = await t.tasks.submit('test.record', { label: 'busy-3' });
+    expect(third.status).toBe('pending');
+    await sleep(100);
+    expect(probe.started.filter((label) => label.startsWith('busy-'))).toEqual(['busy-1', 'busy-2']);
+    probe.open();
+    await t.waitForStatus(third.task_id, 'completed');
+    expect(claimedIds).toContain(third.task_id);
+  });
+
+  it('always queues delayed tasks and tasks with an idempotency key', async () => {
+    await idle();
+    const delayed = await t.tasks.submit('test.echo', { value: 1 }, { delayMs: 300 });
+    const keyed = await t.tasks.submit('test.echo', { value: 2 }, { idempotencyKey: 'taken-at-submit' });
+    expect([delayed.status, keyed.status]).toEqual(['pending', 'pending']);
+    await t.waitForStatus(delayed.task_id, 'completed');
+    await t.waitForStatus(keyed.task_id, 'completed');
+    expect(claimedIds).toEqual(expect.arrayContaining([delayed.task_id, keyed.task_id]));
+  });
+
+  const pgOnly = TEST_DIALECT === 'postgres' ? it : it.skip;
+  // SQLite stores the NUL character that PostgreSQL's jsonb refuses, so only PostgreSQL can fail this insert.
+  pgOnly('gives the slot back when the row cannot be written', async () => {
+    await idle();
+    await expect(t.tasks.submit('test.echo', { value: 'nul \u0000 byte' })).rejects.toThrow(/unicode|\\u0000/i);
+    await expect(t.tasks.submit('test.echo', { value: 'nul \u0000 byte' })).rejects.toThrow();
+    probe.close();
+    const a = await t.tasks.submit('test.record', { label: 'after-failure-1' });
+    const b = await t.tasks.submit('test.record', { label: 'after-failure-2' });
+    expect([a.status, b.status]).toEqual(['running', 'running']);
   });
 });
 

@@ -34,6 +34,15 @@ interface ClaimState {
   more: boolean;
   /** A claim is scheduled for the next turn of the event loop. */
   scheduled: boolean;
+  /** Slots promised to tasks taken at submit whose rows are being written. */
+  direct: number;
+}
+
+/** A slot promised at submit (see `TaskDispatcher.takeAtSubmit`). */
+export interface DirectClaim {
+  workerId: string;
+  leaseUntil: Date;
+  kind: TaskExecutorKind;
 }
 
 /** A snapshot of a running task, for the monitor. */
@@ -66,8 +75,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   private readonly executors: Record<TaskExecutorKind, TaskExecutor>;
   private readonly running = new Map<string, RunningTask>();
   private readonly claimStates: Record<TaskExecutorKind, ClaimState> = {
-    worker: { inFlight: false, again: false, more: true, scheduled: false },
-    'event-loop': { inFlight: false, again: false, more: true, scheduled: false },
+    worker: { inFlight: false, again: false, more: true, scheduled: false, direct: 0 },
+    'event-loop': { inFlight: false, again: false, more: true, scheduled: false, direct: 0 },
   };
   private readonly completions: Completion[] = [];
   private readonly ends: AttemptEnd[] = [];
@@ -259,7 +268,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     // Back-pressure: when the database falls behind on outcome writes, stop taking new work. Up to two
     // batches' worth of outcomes may wait (one being written, one filling) before claims shrink.
     const backlog = Math.max(0, this.unwritten.size - 2 * (this.options.maxCpuWorkers + this.options.maxIoWorkers));
-    return capacity - active - backlog;
+    return capacity - active - this.claimStates[kind].direct - backlog;
   }
 
   /**
@@ -316,6 +325,43 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     }
     if (state.again && this.state === 'running') this.wake(kind);
     else if (this.completions.length > 0) this.scheduleFlush();
+  }
+
+  // ---------------------------------------------------------------- taken at submit
+
+  /**
+   * Takes a task of this process at submit, before its row is written: when a
+   * slot is free and the last claim found nothing more due, the row is written
+   * already `running` and leased to this instance, and the task starts as soon
+   * as it is committed — no claim round trip, no notification. Returns null
+   * (the task is queued as usual) whenever that could change the order of
+   * work: something else may be due, a claim is under way, the task is delayed,
+   * its type has a cluster-wide limit, or the dispatcher is not running.
+   */
+  takeAtSubmit(taskType: string, runAt: Date, now: Date): DirectClaim | null {
+    if (this.state !== 'running' || runAt.getTime() > now.getTime()) return null;
+    const handler = this.registry.get(taskType);
+    if (!handler || this.concurrencyLimit(taskType) !== null) return null;
+    const kind = handler.executor;
+    const state = this.claimStates[kind];
+    if (state.more || state.inFlight || state.scheduled || this.freeSlots(kind) <= 0) return null;
+    state.direct++;
+    return { workerId: this.workerId, leaseUntil: new Date(now.getTime() + this.options.leaseMs), kind };
+  }
+
+  /** The row of a task taken at submit is committed: run it (or hand it back if the dispatcher is stopping). */
+  startTaken(claim: DirectClaim, task: ClaimedTask): void {
+    this.claimStates[claim.kind].direct--;
+    if (this.state !== 'running') {
+      this.queueEnd(this.endFor(task, 'pending', 'released', null));
+      return;
+    }
+    this.startTask(task, claim.kind);
+  }
+
+  /** The row of a task taken at submit was not written: free its slot. */
+  releaseTaken(claim: DirectClaim): void {
+    this.claimStates[claim.kind].direct--;
   }
 
   // ---------------------------------------------------------------- running

@@ -12,8 +12,9 @@ import type { TasksModuleOptions } from './interfaces/tasks-module-options.inter
 import { TaskMonitor, type TaskStatistics } from './monitor/task-monitor.service';
 import { TaskInsertBatcher } from './storage/task-insert-batcher';
 import type { TaskNotifier } from './storage/task-notifier.interface';
-import type { InsertResult, NewTaskRow, TaskStore } from './storage/task-store.interface';
+import type { ClaimedTask, InsertResult, NewTaskRow, TaskStore } from './storage/task-store.interface';
 import { TaskEvents } from './task-events';
+import { TaskDispatcher } from './task-dispatcher.service';
 import { TaskHandlerRegistry } from './task-handler.registry';
 import { TaskQueryService, type TaskListFilter, type TaskPage } from './task-query.service';
 import { TASK_TRANSITIONS } from './task-state-machine';
@@ -73,6 +74,7 @@ export class TaskManager implements OnModuleInit, EntitySubscriberInterface {
     private readonly events: TaskEvents,
     private readonly queries: TaskQueryService,
     private readonly monitor: TaskMonitor,
+    private readonly dispatcher: TaskDispatcher,
   ) {
     this.batcher = new TaskInsertBatcher(store, notifier, options.insertConcurrency ?? (store.dialect === 'sqlite' ? 1 : 2));
   }
@@ -90,8 +92,18 @@ export class TaskManager implements OnModuleInit, EntitySubscriberInterface {
       await this.afterTransactionalInsert(options.manager, [row]);
       return toSubmitted(result);
     }
-    const result = await this.batcher.add(row);
-    this.announce([row], result.created ? 1 : 0, false);
+    // An idle local slot takes the task at once (written running, started on commit); otherwise it is queued.
+    const taken = row.idempotencyKey === null ? this.dispatcher.takeAtSubmit(taskType, row.runAt, row.createdAt) : null;
+    if (taken) row.directClaim = { workerId: taken.workerId, leaseUntil: taken.leaseUntil };
+    let result: InsertResult;
+    try {
+      result = await this.batcher.add(row);
+    } catch (error) {
+      if (taken) this.dispatcher.releaseTaken(taken);
+      throw error;
+    }
+    if (taken) this.dispatcher.startTaken(taken, takenTask(row));
+    this.announce([row], result.created ? 1 : 0, false, !taken);
     return toSubmitted(result);
   }
 
@@ -208,10 +220,10 @@ export class TaskManager implements OnModuleInit, EntitySubscriberInterface {
   }
 
   /** Wakes the local dispatcher (and, unless the insert did, the other instances), and tells observers. */
-  private announce(rows: readonly NewTaskRow[], created = rows.length, notifyOthers = true): void {
+  private announce(rows: readonly NewTaskRow[], created = rows.length, notifyOthers = true, wakeLocal = true): void {
     const types = new Set(rows.map((r) => r.taskType));
     const runAt = rows.reduce((min, r) => (r.runAt < min ? r.runAt : min), rows[0].runAt);
-    this.events.submitted([...types], runAt);
+    if (wakeLocal) this.events.submitted([...types], runAt);
     if (notifyOthers) this.notifier.notifyNewTasks();
     if (created > 0) for (const taskType of types) this.events.lifecycle({ kind: 'submitted', taskType, count: types.size === 1 ? created : rows.filter((r) => r.taskType === taskType).length });
   }
@@ -272,4 +284,21 @@ function toSubmitted(result: InsertResult): SubmittedTask {
 
 function assertNever(value: never): never {
   throw new Error(`Unexpected value ${JSON.stringify(value)}`);
+}
+
+/** The claimed form of a row written `running` at submit. */
+function takenTask(row: NewTaskRow): ClaimedTask {
+  return {
+    taskId: row.taskId,
+    taskType: row.taskType,
+    priority: row.priority,
+    attempt: 1,
+    retryCount: 0,
+    maxRetries: row.maxRetries,
+    timeoutSeconds: row.timeoutSeconds,
+    runAt: row.runAt,
+    createdAt: row.createdAt,
+    startedAt: row.createdAt,
+    input: JSON.parse(row.inputJson) as unknown,
+  };
 }

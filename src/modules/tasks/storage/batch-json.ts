@@ -1,4 +1,4 @@
-import type { AttemptEnd, Completion, NewTaskRow } from './task-store.interface';
+import type { AttemptEnd, Completion, InsertResult, NewTaskRow } from './task-store.interface';
 
 /*
  * Both stores send a batch to the database as one JSON array parameter
@@ -14,7 +14,8 @@ export function newRowsJson(rows: readonly NewTaskRow[]): string {
       `{"id":"${r.taskId}","type":${JSON.stringify(r.taskType)},"priority":${r.priority},` +
       `"run_at":"${r.runAt.toISOString()}","created_at":"${r.createdAt.toISOString()}",` +
       `"input":${r.inputJson},"max_retries":${r.maxRetries},"timeout":${r.timeoutSeconds},` +
-      `"metadata":${r.metadataJson},"key":${r.idempotencyKey === null ? 'null' : JSON.stringify(r.idempotencyKey)}}`,
+      `"metadata":${r.metadataJson},"key":${r.idempotencyKey === null ? 'null' : JSON.stringify(r.idempotencyKey)}` +
+      (r.directClaim ? `,"locked_by":${JSON.stringify(r.directClaim.workerId)},"locked_until":"${r.directClaim.leaseUntil.toISOString()}"}` : '}'),
   );
   return `[${parts.join(',')}]`;
 }
@@ -42,4 +43,9 @@ export function attemptEndsJson(ends: readonly AttemptEnd[]): string {
       retry_at: e.retryAt?.toISOString() ?? null,
     })),
   );
+}
+
+/** What a store reports for a row it inserted. */
+export function insertedResult(row: NewTaskRow): InsertResult {
+  return { taskId: row.taskId, created: true, status: row.directClaim ? 'running' : 'pending' };
 }

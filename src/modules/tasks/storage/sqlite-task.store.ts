@@ -17,16 +17,19 @@ import type {
   RetryOutcome,
   TaskStore,
 } from './task-store.interface';
-import { attemptEndsJson, completionsJson, newRowsJson } from './batch-json';
+import { attemptEndsJson, completionsJson, insertedResult, newRowsJson } from './batch-json';
 
 const WAITING = fromStatusesSql('claim');
 const TOP_LEVEL = TASK_PRIORITIES.length - 1;
 
+/** A row with `locked_by` is taken at submit by the local dispatcher: written running, attempt 1. */
 const INSERT_BODY = `INSERT INTO tasks (task_id, task_type, status, priority, run_at, created_at, updated_at, input_data,
-    max_retries, timeout_seconds, metadata, idempotency_key, attempt_history)
-  SELECT value->>'$.id', value->>'$.type', 'pending', value->>'$.priority', value->>'$.run_at', value->>'$.created_at',
+    max_retries, timeout_seconds, metadata, idempotency_key, attempt_history, attempt, started_at, locked_by, locked_until)
+  SELECT value->>'$.id', value->>'$.type', CASE WHEN value->>'$.locked_by' IS NULL THEN 'pending' ELSE 'running' END,
+         value->>'$.priority', value->>'$.run_at', value->>'$.created_at',
          value->>'$.created_at', value->'$.input', value->>'$.max_retries', value->>'$.timeout', value->'$.metadata',
-         value->>'$.key', '[]'
+         value->>'$.key', '[]', CASE WHEN value->>'$.locked_by' IS NULL THEN 0 ELSE 1 END,
+         CASE WHEN value->>'$.locked_by' IS NULL THEN NULL ELSE value->>'$.created_at' END, value->>'$.locked_by', value->>'$.locked_until'
   FROM json_each(?1) WHERE true`;
 const INSERT = INSERT_BODY;
 const INSERT_KEYED = `${INSERT_BODY} ON CONFLICT DO NOTHING RETURNING task_id`;
@@ -268,7 +271,7 @@ export class SqliteTaskStore implements TaskStore {
     const json = newRowsJson(rows);
     if (!rows.some((r) => r.idempotencyKey !== null)) {
       await exec(INSERT, [json]);
-      return rows.map((r) => ({ taskId: r.taskId, created: true, status: 'pending' }));
+      return rows.map(insertedResult);
     }
     const inserted = new Set((await exec(INSERT_KEYED, [json])).map((r) => r.task_id as string));
     const missing = rows.filter((r) => !inserted.has(r.taskId));
@@ -280,7 +283,7 @@ export class SqliteTaskStore implements TaskStore {
       }
     }
     return rows.map((r) => {
-      if (inserted.has(r.taskId)) return { taskId: r.taskId, created: true, status: 'pending' as const };
+      if (inserted.has(r.taskId)) return insertedResult(r);
       const hit = existing.get(`${r.taskType}\u0000${r.idempotencyKey}`);
       if (!hit) throw new Error(`Task insert for idempotency key "${r.idempotencyKey}" neither inserted nor found an existing row`);
       return { taskId: hit.task_id, created: false, status: hit.status };

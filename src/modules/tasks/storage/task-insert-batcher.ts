@@ -36,8 +36,10 @@ export class TaskInsertBatcher {
     while (this.inFlight < this.concurrency && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       this.inFlight++;
-      // Other processes learn of the new rows from a NOTIFY in the insert itself, or from a trailing one.
-      const inline = this.notifier.takeInlineNotification();
+      // Other processes learn of the new rows from a NOTIFY in the insert itself, or from a trailing one
+      // (not for rows the local dispatcher took at submit: nobody else can run them).
+      const queued = batch.some((p) => !p.row.directClaim);
+      const inline = queued ? this.notifier.takeInlineNotification() : null;
       this.store
         .insert(
           batch.map((p) => p.row),
@@ -45,7 +47,7 @@ export class TaskInsertBatcher {
         )
         .then(
           (results) => {
-            if (!inline) this.notifier.notifyNewTasks();
+            if (queued && !inline) this.notifier.notifyNewTasks();
             batch.forEach((p, i) => p.resolve(results[i]));
           },
           (error: unknown) => batch.forEach((p) => p.reject(error)),

@@ -14,6 +14,11 @@ export interface NewTaskRow {
   timeoutSeconds: number;
   metadataJson: string;
   idempotencyKey: string | null;
+  /**
+   * Set when the local dispatcher takes the task at submit (an idle slot and
+   * nothing else due): the row is written `running`, attempt 1, leased to it.
+   */
+  directClaim?: { workerId: string; leaseUntil: Date } | null;
 }
 
 /** Outcome of inserting one row: created, or an existing task with the same idempotency key. */
