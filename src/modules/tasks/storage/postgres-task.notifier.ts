@@ -10,10 +10,11 @@ import type { TaskNotificationHandlers, TaskNotifier } from './task-notifier.int
  * sender's instance id so that a process ignores its own (it woke itself
  * in-process already).
  *
- * Sending is rate-limited: at most one NOTIFY per MIN_INTERVAL_MS. The first
- * after a quiet spell goes at once, inside the insert statement itself (no extra
- * round trip: the lowest latency to another process); inserts within the
- * interval are covered by one trailing NOTIFY at its end. A NOTIFY per insert
+ * Sending is rate-limited: at most one NOTIFY per MIN_INTERVAL_MS, inside an
+ * insert statement whenever one goes out after the interval (no extra round
+ * trip: the lowest latency to another process). Inserts within the interval are
+ * covered by that next insert's NOTIFY, or by a trailing NOTIFY at the interval's
+ * end when no insert comes. A NOTIFY per insert
  * would serialise commits on PostgreSQL's notify lock and halve insert
  * throughput; and a worker once woken keeps claiming while tasks are due.
  */
@@ -87,7 +88,10 @@ export class PostgresTaskNotifier implements TaskNotifier {
   }
 
   takeInlineNotification(): { channel: string; payload: string } | null {
-    if (this.trailing || performance.now() - this.lastSentAt < MIN_INTERVAL_MS) return null;
+    if (performance.now() - this.lastSentAt < MIN_INTERVAL_MS) return null;
+    // This insert carries the notification, for itself and the rows a pending trailing one was to cover.
+    clearTimeout(this.trailing);
+    this.trailing = undefined;
     this.lastSentAt = performance.now();
     return { channel: NEW_TASK_CHANNEL, payload: this.instanceId };
   }

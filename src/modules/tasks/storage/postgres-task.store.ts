@@ -58,6 +58,11 @@ const INSERT_SELECT = `
 
 /** Plain insert: no idempotency keys in the batch, so no conflict handling and no rows back. */
 const INSERT = `INSERT INTO tasks (${INSERT_COLUMNS}) ${INSERT_SELECT}`;
+/** One row (the usual lone submit), bound as plain parameters: no JSON to build and take apart. */
+const INSERT_ONE = `INSERT INTO tasks (${INSERT_COLUMNS})
+  VALUES ($1, $2, CASE WHEN $10::text IS NULL THEN 'pending' ELSE 'running' END, $3, $4, $5, $5, $6, $7, $8, $9, NULL,
+          CASE WHEN $10::text IS NULL THEN 0 ELSE 1 END, CASE WHEN $10::text IS NULL THEN NULL ELSE $5::timestamptz END, $10, $11)`;
+const INSERT_ONE_NOTIFY = `WITH ins AS (${INSERT_ONE} RETURNING 1) SELECT pg_notify($12, $13) FROM ins`;
 /** Plain insert that also sends a NOTIFY ($2 channel, $3 payload), delivered on commit. */
 const INSERT_NOTIFY = `WITH ins AS (${INSERT} RETURNING 1) SELECT pg_notify($2, $3) FROM (SELECT 1 FROM ins LIMIT 1) AS any_row`;
 /** Insert where some rows carry an idempotency key: existing keys are skipped and looked up afterwards. */
@@ -309,6 +314,25 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async insert(rows: readonly NewTaskRow[], notify?: { channel: string; payload: string } | null): Promise<InsertResult[]> {
+    if (rows.length === 1 && rows[0].idempotencyKey === null) {
+      const [r] = rows;
+      const values = [
+        r.taskId,
+        r.taskType,
+        r.priority,
+        r.runAt.toISOString(),
+        r.createdAt.toISOString(),
+        r.inputJson,
+        r.maxRetries,
+        r.timeoutSeconds,
+        r.metadataJson,
+        r.directClaim?.workerId ?? null,
+        r.directClaim?.leaseUntil.toISOString() ?? null,
+      ];
+      if (notify) await this.run('tasks_insert_one_notify', INSERT_ONE_NOTIFY, [...values, notify.channel, notify.payload]);
+      else await this.run('tasks_insert_one', INSERT_ONE, values);
+      return [insertedResult(r)];
+    }
     if (notify && !rows.some((r) => r.idempotencyKey !== null)) {
       await this.run('tasks_insert_notify', INSERT_NOTIFY, [newRowsJson(rows), notify.channel, notify.payload]);
       return rows.map(insertedResult);
