@@ -84,7 +84,9 @@ function plan(): PlanItem[] {
   items.push({ group: 'depth', system: 'ours (PostgreSQL)', setting: '10,000 queued', db: 'pg', script: ours, args: { op: 'drain', n: 10_000, depth: 10_000, concurrency: 50 } });
   items.push({ group: 'depth', system: 'ours (PostgreSQL)', setting: `${DEEP.toLocaleString('en')} queued`, db: 'pg', script: ours, args: { op: 'drain', n: 10_000, depth: DEEP, concurrency: 50 }, timeoutMs: 600_000 });
 
-  items.push({ group: 'http', system: 'ours (SQLite)', setting: 'autocannon, 10 connections', db: 'sqlite', script: join(BUILD, 'scenarios', 'http.js'), args: { seconds: quick ? 3 : 10 } });
+  for (const [system, db] of [['ours (PostgreSQL)', 'pg'], ['ours (SQLite)', 'sqlite']] as const) {
+    items.push({ group: 'http', system, setting: 'autocannon, 10 connections', db, script: join(BUILD, 'scenarios', 'http.js'), args: { seconds: quick ? 3 : 10 } });
+  }
   return only ? items.filter((i) => only.includes(i.group)) : items;
 }
 
@@ -119,7 +121,7 @@ async function withDatabase<T>(kind: DbKind, body: (db: Record<string, unknown>)
 
 function runOnce(item: PlanItem, dbArgs: Record<string, unknown>): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [item.script, JSON.stringify({ ...item.args, ...dbArgs })], {
+    const child = spawn(process.execPath, ['--expose-gc', item.script, JSON.stringify({ ...item.args, ...dbArgs })], {
       cwd: ROOT,
       env: { ...process.env, NODE_ENV: 'production', SCARF_ANALYTICS: 'false' },
       stdio: ['ignore', 'pipe', 'pipe'],

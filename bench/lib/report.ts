@@ -35,12 +35,13 @@ function find(ms: Measurement[], group: Measurement['group'], system: string, se
 
 function throughputTable(ms: Measurement[], group: 'enqueue' | 'drain'): string {
   const rows = ms.filter((m) => m.group === group);
-  const lines = ['| system | setting | median jobs/s | min–max | runs | RSS after (MB, median) |', '| --- | --- | ---: | ---: | ---: | ---: |'];
+  const lines = ['| system | setting | median jobs/s | min–max | runs | RSS after (MB, median) | heap after GC (MB) |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |'];
   for (const m of rows) {
     const s = stat(m, 'jobs_per_s');
     const rss = stat(m, 'rss_after_mb');
+    const heap = stat(m, 'heap_used_after_gc_mb');
     const partial = m.runs.some((r) => r.drained === false) ? ' (partial: not drained in the window)' : '';
-    lines.push(`| ${m.system} | ${m.setting}${partial} | ${fmt(s.median)} | ${fmt(s.min)}–${fmt(s.max)} | ${m.runs.length}${m.errors.length ? ` (${m.errors.length} failed)` : ''} | ${fmt(rss.median, 1)} |`);
+    lines.push(`| ${m.system} | ${m.setting}${partial} | ${fmt(s.median)} | ${fmt(s.min)}–${fmt(s.max)} | ${m.runs.length}${m.errors.length ? ` (${m.errors.length} failed)` : ''} | ${fmt(rss.median, 1)} | ${fmt(heap.median, 1)} |`);
   }
   return lines.join('\n');
 }
@@ -64,10 +65,13 @@ function cpuTable(ms: Measurement[]): string {
 }
 
 function depthTable(ms: Measurement[]): string {
-  const lines = ['| backlog | drain jobs/s (median) | min–max | RSS before → after (MB) | runs |', '| --- | ---: | ---: | ---: | ---: |'];
+  const lines = ['| backlog | drain jobs/s (median) | min–max | RSS before → after (MB) | heap after GC (MB) | runs |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
   for (const m of ms.filter((x) => x.group === 'depth')) {
     const s = stat(m, 'jobs_per_s');
-    lines.push(`| ${m.setting} | ${fmt(s.median)} | ${fmt(s.min)}–${fmt(s.max)} | ${fmt(stat(m, 'rss_before_mb').median, 1)} → ${fmt(stat(m, 'rss_after_mb').median, 1)} | ${m.runs.length} |`);
+    lines.push(
+      `| ${m.setting} | ${fmt(s.median)} | ${fmt(s.min)}–${fmt(s.max)} | ${fmt(stat(m, 'rss_before_mb').median, 1)} → ${fmt(stat(m, 'rss_after_mb').median, 1)} | ` +
+        `${fmt(stat(m, 'heap_used_after_gc_mb').median, 1)} | ${m.runs.length} |`,
+    );
   }
   const plan = ms.filter((x) => x.group === 'depth').flatMap((m) => m.runs.map((r) => r.claim_branch_plan)).find((p) => typeof p === 'string');
   if (plan) lines.push('', 'Plan of one branch of the claim with the deep backlog (`EXPLAIN`):', '', '```', String(plan), '```');
@@ -75,14 +79,15 @@ function depthTable(ms: Measurement[]): string {
 }
 
 function httpTable(ms: Measurement[]): string {
-  const m = ms.find((x) => x.group === 'http');
-  if (!m || m.runs.length === 0) return '_not measured_';
-  const endpoints = Object.keys((m.runs[0].endpoints as Record<string, unknown>) ?? {});
-  const lines = ['| endpoint | requests/s (median) | p99 latency ms (median) | runs |', '| --- | ---: | ---: | ---: |'];
-  for (const e of endpoints) {
-    const rps = median(m.runs.map((r) => num((r.endpoints as Record<string, Record<string, unknown>>)[e].requests_per_s)));
-    const p99 = median(m.runs.map((r) => num((r.endpoints as Record<string, Record<string, unknown>>)[e].p99_ms)));
-    lines.push(`| ${e} | ${fmt(rps)} | ${fmt(p99, 1)} | ${m.runs.length} |`);
+  const measured = ms.filter((x) => x.group === 'http' && x.runs.length > 0);
+  if (measured.length === 0) return '_not measured_';
+  const lines = ['| database | endpoint | requests/s (median) | p99 latency ms (median) | runs |', '| --- | --- | ---: | ---: | ---: |'];
+  for (const m of measured) {
+    for (const e of Object.keys((m.runs[0].endpoints as Record<string, unknown>) ?? {})) {
+      const rps = median(m.runs.map((r) => num((r.endpoints as Record<string, Record<string, unknown>>)[e].requests_per_s)));
+      const p99 = median(m.runs.map((r) => num((r.endpoints as Record<string, Record<string, unknown>>)[e].p99_ms)));
+      lines.push(`| ${m.system} | ${e} | ${fmt(rps)} | ${fmt(p99, 1)} | ${m.runs.length} |`);
+    }
   }
   return lines.join('\n');
 }
@@ -139,6 +144,9 @@ function targets(ms: Measurement[]): Target[] {
     const rssDrain = stat(find(ms, 'drain', 'ours (PostgreSQL)', 'concurrency 50'), 'rss_after_mb').median;
     check('RSS after a drain (PostgreSQL, c50) ≤ 100 MB', rssDrain, 100, `${fmt(rssDrain, 1)} MB`, false);
     check('RSS not growing with depth (deep ≤ 1.1× shallow)', rssDeep / rssShallow, 1.1, `${fmt(rssShallow, 1)} → ${fmt(rssDeep, 1)} MB`, false);
+    const heapShallow = stat(depth[0], 'heap_used_after_gc_mb').median;
+    const heapDeep = stat(depth[1], 'heap_used_after_gc_mb').median;
+    check('Heap kept after a drain (after GC) not growing with depth (deep ≤ 1.1× shallow)', heapDeep / heapShallow, 1.1, `${fmt(heapShallow, 1)} → ${fmt(heapDeep, 1)} MB`, false);
   }
   for (const [group, setting] of [
     ['drain', 'concurrency 50'],
@@ -247,7 +255,7 @@ ${cpuTable(ms)}
 
 ${depthTable(ms)}
 
-## HTTP (autocannon against the service, API-only process on SQLite)
+## HTTP (autocannon against the service, an API-only process; 10 connections)
 
 ${httpTable(ms)}
 

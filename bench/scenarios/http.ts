@@ -1,7 +1,7 @@
 /*
- * HTTP: autocannon against the service itself (an API-only process on SQLite, so that the analysis
- * tasks it accepts are only queued), beside a bare NestJS route on the same server for scale.
- * Arguments (JSON): { seconds, db: { sqlitePath } }.
+ * HTTP: autocannon against the service itself (an API-only process, so that the analysis tasks it
+ * accepts are only queued), beside a bare NestJS route on the same server for scale.
+ * Arguments (JSON): { seconds, db: { url? | sqlitePath? } }.
  */
 import 'reflect-metadata';
 import { Controller, Get, Module } from '@nestjs/common';
@@ -11,6 +11,7 @@ import autocannon from 'autocannon';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { SAMPLE_API_YAML } from '../../src/demo/sample-api';
+import { dbEnv } from '../engine/bench-engine';
 import { args, report } from '../lib/measure';
 
 @Controller('bench')
@@ -24,7 +25,7 @@ class PingController {
 @Module({ controllers: [PingController] })
 class PingModule {}
 
-const a = args<{ seconds: number; db: { sqlitePath: string } }>();
+const a = args<{ seconds: number; db: { url?: string; sqlitePath?: string } }>();
 
 async function hammer(url: string, method: 'GET' | 'POST', body?: string) {
   const result = await autocannon({
@@ -41,7 +42,7 @@ async function hammer(url: string, method: 'GET' | 'POST', body?: string) {
 
 async function main(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ NODE_ENV: 'production', LOG_LEVEL: 'error', SQLITE_PATH: a.db.sqlitePath, TASK_WORKER_ENABLED: 'false' }, [PingModule]),
+    AppModule.forRoot({ NODE_ENV: 'production', LOG_LEVEL: 'error', ...dbEnv(a.db), TASK_WORKER_ENABLED: 'false' }, [PingModule]),
     { bodyParser: false, logger: ['error'] },
   );
   configureApp(app);

@@ -99,6 +99,12 @@ async function drain(): Promise<void> {
   const stored = await countCompleted(engine);
   if (stored < a.n) throw new Error(`only ${stored} of ${a.n} tasks are completed in the store`);
   const result: Record<string, unknown> = { jobs_per_s: Math.round(a.n / seconds), seconds, handler_seconds: handlerSeconds, rss_before_mb: rssBefore, rss_after_mb: rssMb(), backlog };
+  // What the process still holds once garbage is collected (RSS also counts heap V8 keeps reserved).
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    result.heap_used_after_gc_mb = Math.round((process.memoryUsage().heapUsed / 2 ** 20) * 10) / 10;
+  }
   if (a.depth && engine.dataSource.options.type === 'postgres') {
     const plan = (await engine.dataSource.query(`EXPLAIN (COSTS OFF) SELECT task_id FROM tasks t WHERE t.status IN ('pending','retrying') AND t.task_type = 'bench.noop' AND t.priority = 5 AND t.run_at <= now() ORDER BY t.run_at, t.task_id LIMIT 50`)) as Array<{ 'QUERY PLAN': string }>;
     result.claim_branch_plan = plan.map((r) => r['QUERY PLAN']).join('\n');

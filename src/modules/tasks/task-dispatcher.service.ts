@@ -175,6 +175,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     this.timers.clear();
     if (this.wakeTimer) clearTimeout(this.wakeTimer.timer);
     for (const off of this.unsubscribe.splice(0)) off();
+    // Tasks taken at submit whose insert is still out: once committed they are handed back (see startTaken).
+    for (let waited = 0; waited < 5000 && Object.values(this.claimStates).some((s) => s.direct > 0); waited += 5) await sleep(5);
     await this.waitForRunning(this.options.shutdownGraceSeconds * 1000);
     if (this.running.size > 0) {
       this.logger.log(`Handing ${this.running.size} unfinished task(s) back to the queue`);
