@@ -60,6 +60,12 @@ async function main(): Promise<void> {
   await app.close();
 }
 
+// A failure inside autocannon's request machinery once surfaced as a bare "<anonymous_script>:0": print all of it.
+process.on('uncaughtException', (error) => {
+  console.error('uncaught exception:', error instanceof Error ? error.stack : error);
+  process.exit(1);
+});
+
 main().then(
   () => process.exit(0),
   (error: unknown) => {

@@ -289,6 +289,24 @@ describe(`Task engine on ${TEST_DIALECT}`, () => {
     expect(last.result_data).toEqual({ value: 249 });
   });
 
+  it('keeps awkward inputs of a batch intact, and the options shared by its tasks', async () => {
+    const inputs = [
+      { value: 'quote " backslash \\ brace { } comma , semicolon ;' },
+      { value: ['NULL', null, '', 'ünïcödé ✓ 𝄞', '\n\t'] },
+      { value: { nested: { deep: [1, 2.5, -3e10, true, false] } } },
+      { value: null },
+    ];
+    const runAt = new Date(Date.now() + 60_000);
+    const submitted = await t.tasks.submitMany('test.echo', inputs, { priority: TaskPriority.HIGH, runAt, maxRetries: 7, timeoutSeconds: 42, metadata: { batch: 'awkward' } });
+    const stored = await Promise.all(submitted.map((s) => t.tasks.get(s.task_id)));
+    expect(stored.map((task) => task.input_data)).toEqual(inputs);
+    for (const task of stored) {
+      expect(task).toMatchObject({ status: 'pending', priority: TaskPriority.HIGH, max_retries: 7, timeout_seconds: 42, metadata: { batch: 'awkward' } });
+      expect(new Date(task.run_at).getTime()).toBe(runAt.getTime());
+    }
+    await Promise.all(submitted.map((s) => t.tasks.cancel(s.task_id)));
+  });
+
   it('reports statistics from the database and the live pools', async () => {
     const stats = await t.tasks.statistics();
     expect(stats.total_tasks).toBeGreaterThan(0);

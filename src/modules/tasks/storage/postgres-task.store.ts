@@ -63,6 +63,11 @@ const INSERT_ONE = `INSERT INTO tasks (${INSERT_COLUMNS})
   VALUES ($1, $2, CASE WHEN $10::text IS NULL THEN 'pending' ELSE 'running' END, $3, $4, $5, $5, $6, $7, $8, $9, NULL,
           CASE WHEN $10::text IS NULL THEN 0 ELSE 1 END, CASE WHEN $10::text IS NULL THEN NULL ELSE $5::timestamptz END, $10, $11)`;
 const INSERT_ONE_NOTIFY = `WITH ins AS (${INSERT_ONE} RETURNING 1) SELECT pg_notify($12, $13) FROM ins`;
+/** Rows that differ only in id and input (a `submitMany`): two arrays and shared values, no JSON records to take apart. */
+const INSERT_UNIFORM = `INSERT INTO tasks (${INSERT_COLUMNS})
+  SELECT u.id, $3, 'pending', $4, $5, $6, $6, u.input, $7, $8, $9, NULL, 0, NULL, NULL, NULL
+  FROM unnest($1::uuid[], $2::jsonb[]) AS u(id, input)`;
+const INSERT_UNIFORM_NOTIFY = `WITH ins AS (${INSERT_UNIFORM} RETURNING 1) SELECT pg_notify($10, $11) FROM (SELECT 1 FROM ins LIMIT 1) AS any_row`;
 /** Plain insert that also sends a NOTIFY ($2 channel, $3 payload), delivered on commit. */
 const INSERT_NOTIFY = `WITH ins AS (${INSERT} RETURNING 1) SELECT pg_notify($2, $3) FROM (SELECT 1 FROM ins LIMIT 1) AS any_row`;
 /** Insert where some rows carry an idempotency key: existing keys are skipped and looked up afterwards. */
@@ -254,6 +259,23 @@ CROSS JOIN LATERAL (
   ORDER BY t.run_at, t.task_id LIMIT 1
 ) h`;
 
+/** Rows that differ only in id and input, none keyed or taken at submit. */
+function isUniform(rows: readonly NewTaskRow[]): boolean {
+  const [a] = rows;
+  return rows.every(
+    (r) =>
+      r.idempotencyKey === null &&
+      !r.directClaim &&
+      r.taskType === a.taskType &&
+      r.priority === a.priority &&
+      r.runAt.getTime() === a.runAt.getTime() &&
+      r.createdAt.getTime() === a.createdAt.getTime() &&
+      r.maxRetries === a.maxRetries &&
+      r.timeoutSeconds === a.timeoutSeconds &&
+      r.metadataJson === a.metadataJson,
+  );
+}
+
 interface ClaimRow extends QueryResultRow {
   /** true: a row of the completions written by the same statement (the other columns are null). */
   done: boolean;
@@ -332,6 +354,23 @@ export class PostgresTaskStore implements TaskStore {
       if (notify) await this.run('tasks_insert_one_notify', INSERT_ONE_NOTIFY, [...values, notify.channel, notify.payload]);
       else await this.run('tasks_insert_one', INSERT_ONE, values);
       return [insertedResult(r)];
+    }
+    if (rows.length > 1 && isUniform(rows)) {
+      const [first] = rows;
+      const values = [
+        rows.map((r) => r.taskId),
+        rows.map((r) => r.inputJson),
+        first.taskType,
+        first.priority,
+        first.runAt.toISOString(),
+        first.createdAt.toISOString(),
+        first.maxRetries,
+        first.timeoutSeconds,
+        first.metadataJson,
+      ];
+      if (notify) await this.run('tasks_insert_uniform_notify', INSERT_UNIFORM_NOTIFY, [...values, notify.channel, notify.payload]);
+      else await this.run('tasks_insert_uniform', INSERT_UNIFORM, values);
+      return rows.map(insertedResult);
     }
     if (notify && !rows.some((r) => r.idempotencyKey !== null)) {
       await this.run('tasks_insert_notify', INSERT_NOTIFY, [newRowsJson(rows), notify.channel, notify.payload]);

@@ -83,6 +83,12 @@ const historyEntry = (outcome: string, error: string, endedAt: string) =>
   `json_insert(tasks.attempt_history, '$[#]', json_object('attempt', tasks.attempt, 'started_at', tasks.started_at,
      'ended_at', ${endedAt}, 'outcome', ${outcome}, 'worker', tasks.locked_by, 'error', ${error}))`;
 
+/*
+ * Outcome writes look rows up by primary key, one per JSON element. `+tasks.status`
+ * keeps SQLite's planner off the partial lease index: statistics gathered while
+ * nothing ran call that index empty, and scanning it with the JSON array as the
+ * inner loop made each batch write quadratic (measured: 1.7 → 4.1 ms per 50).
+ */
 const COMPLETE = `
 UPDATE tasks
 SET status = 'completed', result_data = u.result, completed_at = u.ended_at, updated_at = u.ended_at,
@@ -90,7 +96,7 @@ SET status = 'completed', result_data = u.result, completed_at = u.ended_at, upd
     attempt_history = ${historyEntry(`'completed'`, 'NULL', 'u.ended_at')}
 FROM (SELECT value->>'$.id' AS id, value->>'$.attempt' AS attempt, NULLIF(value->'$.result', 'null') AS result,
              value->>'$.ended_at' AS ended_at, value->>'$.message' AS message FROM json_each(?1)) AS u
-WHERE tasks.task_id = u.id AND tasks.attempt = u.attempt AND tasks.locked_by = ?2 AND tasks.status = 'running'
+WHERE tasks.task_id = u.id AND tasks.attempt = u.attempt AND tasks.locked_by = ?2 AND +tasks.status = 'running'
 RETURNING task_id`;
 
 const END_ATTEMPTS = `
@@ -111,13 +117,13 @@ FROM (SELECT value->>'$.id' AS id, value->>'$.attempt' AS attempt, value->>'$.st
              value->>'$.outcome' AS outcome, value->>'$.ended_at' AS ended_at,
              NULLIF(value->'$.error', 'null') AS error, value->>'$.retry_at' AS retry_at
       FROM json_each(?1)) AS u
-WHERE tasks.task_id = u.id AND tasks.attempt = u.attempt AND tasks.locked_by = ?2 AND tasks.status = 'running'
+WHERE tasks.task_id = u.id AND tasks.attempt = u.attempt AND tasks.locked_by = ?2 AND +tasks.status = 'running'
 RETURNING task_id`;
 
 const RENEW = `
 UPDATE tasks SET locked_until = ?2
 FROM (SELECT value->>'$.id' AS id, value->>'$.attempt' AS attempt FROM json_each(?1)) AS u
-WHERE tasks.task_id = u.id AND tasks.attempt = u.attempt AND tasks.locked_by = ?3 AND tasks.status = 'running'
+WHERE tasks.task_id = u.id AND tasks.attempt = u.attempt AND tasks.locked_by = ?3 AND +tasks.status = 'running'
 RETURNING task_id, cancel_requested_at IS NOT NULL AS cancel_requested`;
 
 const PROGRESS = `
