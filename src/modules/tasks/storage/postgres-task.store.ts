@@ -83,6 +83,20 @@ const ATTEMPT_ENTRY = (outcome: string, error: string) =>
      'outcome', ${outcome}, 'worker', t.locked_by, 'error', ${error}))`;
 
 /** Successful attempts (`batch` = a JSON array param, `worker` = the worker id param), fenced by attempt and holder. */
+/*
+ * Writes about attempts this instance holds find their rows by primary key, one
+ * per batch element: `task_id = ANY (ids)` gives the planner that lookup, and the
+ * fence's status test is written so that it does not match the predicate of the
+ * partial index `tasks_lease_idx (… WHERE status = 'running')`. Believing few tasks
+ * run, the planner otherwise read that index and the heap behind it — and between
+ * two vacuums the index keeps an entry for every row version that was ever running
+ * (15,000 entries and 1,100 heap pages for a batch of 50 in the middle of a
+ * 20,000-task drain: 1.6 of the statement's 4 ms). `status` is NOT NULL, so the
+ * COALESCE changes nothing else.
+ */
+const STILL_RUNNING = `COALESCE(t.status, '') = 'running'`;
+const idsOf = (batch: string) => `ARRAY(SELECT (e->>'id')::uuid FROM jsonb_array_elements(${batch}::jsonb) AS e)`;
+
 function completeSql(batch: string, worker: string): string {
   return `
 UPDATE tasks t
@@ -90,7 +104,7 @@ SET status = 'completed', result_data = u.result, completed_at = u.ended_at, upd
     progress = 100, progress_message = COALESCE(u.message, t.progress_message), locked_by = NULL, locked_until = NULL,
     attempt_history = t.attempt_history || ${ATTEMPT_ENTRY(`'completed'`, 'NULL::jsonb')}
 FROM jsonb_to_recordset(${batch}::jsonb) AS u(id uuid, attempt int, result jsonb, ended_at timestamptz, message text)
-WHERE t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = ${worker} AND t.status = 'running'
+WHERE t.task_id = ANY (${idsOf(batch)}) AND t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = ${worker} AND ${STILL_RUNNING}
 RETURNING t.task_id`;
 }
 
@@ -188,13 +202,13 @@ SET status = u.status,
     updated_at = u.ended_at, locked_by = NULL, locked_until = NULL,
     attempt_history = t.attempt_history || ${ATTEMPT_ENTRY('u.outcome', `CASE WHEN u.error IS NULL THEN NULL ELSE jsonb_build_object('name', u.error->'name', 'message', u.error->'message') END`)}
 FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, attempt int, status text, outcome text, ended_at timestamptz, error jsonb, retry_at timestamptz)
-WHERE t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = $2 AND t.status = 'running'
+WHERE t.task_id = ANY (${idsOf('$1')}) AND t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = $2 AND ${STILL_RUNNING}
 RETURNING t.task_id`;
 
 const RENEW = `
 UPDATE tasks t SET locked_until = $3
 FROM unnest($1::uuid[], $2::int[]) AS u(id, attempt)
-WHERE t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = $4 AND t.status = 'running'
+WHERE t.task_id = ANY ($1::uuid[]) AND t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = $4 AND ${STILL_RUNNING}
 RETURNING t.task_id, t.cancel_requested_at IS NOT NULL AS cancel_requested`;
 
 const PROGRESS = `
