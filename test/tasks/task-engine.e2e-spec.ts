@@ -44,7 +44,9 @@ describe(`Task engine on ${TEST_DIALECT}`, () => {
     expect(done.retry_count).toBe(0);
     expect(ms(done.started_at)).toBeLessThanOrEqual(ms(done.completed_at));
     expect(done.locked_by).toBeNull();
-    expect(done.attempt_history).toEqual([expect.objectContaining({ attempt: 1, outcome: 'completed' })]);
+    expect(done.attempt_history).toEqual([
+      { attempt: 1, started_at: done.started_at, ended_at: done.completed_at, outcome: 'completed', worker: t.dispatcher.workerId, error: null },
+    ]);
   });
 
   it('runs a worker-thread task and records its progress on the task', async () => {

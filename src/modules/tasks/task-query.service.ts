@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { TaskEntity } from './entities/task.entity';
-import type { TaskRecord } from './interfaces/task-record.interface';
+import type { TaskAttempt, TaskRecord } from './interfaces/task-record.interface';
 import { TaskStatus, TERMINAL_STATUSES } from './task.constants';
 import { statusListSql } from './task-state-machine';
 
@@ -34,6 +34,18 @@ export interface FinishedSample {
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
+/**
+ * Every attempt of a task: the stored history holds the attempts that ended
+ * otherwise than completed; a completed row records its last attempt itself
+ * (attempt, started_at, completed_at and the worker left in locked_by), so that
+ * the hot path writes no history entry for a success.
+ */
+function attemptsOf(e: TaskEntity): TaskAttempt[] {
+  const history = e.attemptHistory ?? [];
+  if (e.status !== TaskStatus.Completed || !e.completedAt || history.some((a) => a.attempt === e.attempt)) return history;
+  return [...history, { attempt: e.attempt, started_at: iso(e.startedAt), ended_at: e.completedAt.toISOString(), outcome: 'completed', worker: e.lockedBy, error: null }];
+}
+
 /** Maps a row to the public record (seed field names, ISO times). */
 export function toTaskRecord(e: TaskEntity): TaskRecord {
   return {
@@ -57,8 +69,9 @@ export function toTaskRecord(e: TaskEntity): TaskRecord {
     progress_message: e.progressMessage,
     idempotency_key: e.idempotencyKey,
     attempt: e.attempt,
-    attempt_history: e.attemptHistory ?? [],
-    locked_by: e.lockedBy,
+    attempt_history: attemptsOf(e),
+    // Only a running task is held; a completed row keeps its last worker for attemptsOf.
+    locked_by: e.status === TaskStatus.Running ? e.lockedBy : null,
     locked_until: iso(e.lockedUntil),
     cancel_requested_at: iso(e.cancelRequestedAt),
   };

@@ -75,9 +75,11 @@ export class TaskEntity {
   @Column({ type: 'integer', default: 0 })
   attempt: number;
 
+  /** Attempts that ended otherwise than completed; a completed row is itself the record of its last attempt. */
   @Column({ name: 'attempt_history', type: 'simple-json' })
   attemptHistory: TaskAttempt[];
 
+  /** The instance holding the task while it runs; on a completed row, the one that completed it. */
   @Column({ name: 'locked_by', type: 'varchar', length: 128, nullable: true })
   lockedBy: string | null;
 

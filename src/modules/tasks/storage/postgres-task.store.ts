@@ -97,12 +97,18 @@ const ATTEMPT_ENTRY = (outcome: string, error: string) =>
 const STILL_RUNNING = `COALESCE(t.status, '') = 'running'`;
 const idsOf = (batch: string) => `ARRAY(SELECT (e->>'id')::uuid FROM jsonb_array_elements(${batch}::jsonb) AS e)`;
 
+/*
+ * A completed row is its own record of the attempt that completed it (attempt,
+ * started_at, completed_at, and locked_by left naming the worker): nothing is
+ * appended to attempt_history, which keeps the attempts that ended otherwise.
+ * The API lists both (see task-query.service). Building and appending the entry
+ * cost ~15 % of the drain rate.
+ */
 function completeSql(batch: string, worker: string): string {
   return `
 UPDATE tasks t
 SET status = 'completed', result_data = u.result, completed_at = u.ended_at, updated_at = u.ended_at,
-    progress = 100, progress_message = COALESCE(u.message, t.progress_message), locked_by = NULL, locked_until = NULL,
-    attempt_history = t.attempt_history || ${ATTEMPT_ENTRY(`'completed'`, 'NULL::jsonb')}
+    progress = 100, progress_message = COALESCE(u.message, t.progress_message), locked_until = NULL
 FROM jsonb_to_recordset(${batch}::jsonb) AS u(id uuid, attempt int, result jsonb, ended_at timestamptz, message text)
 WHERE t.task_id = ANY (${idsOf(batch)}) AND t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = ${worker} AND ${STILL_RUNNING}
 RETURNING t.task_id`;
@@ -119,6 +125,13 @@ const COMPLETE = completeSql('$1', '$2');
  * submission order (UUIDv7 ids sort by creation time), and only the rows
  * actually taken are locked, with SKIP LOCKED so that any number of instances
  * can claim at once without waiting on each other.
+ *
+ * The rows locked are updated by their physical address (`ctid`), read while
+ * locking them: no second descent of the primary key per row (drain +10–20 %).
+ * The address is stable while the lock is held; the one case where it names a
+ * version the statement's snapshot cannot see (another transaction updated the
+ * row and committed after the snapshot) just leaves that row out of this claim
+ * — it stays waiting, and the status test makes that explicit.
  *
  * The same statement first writes the outcomes of tasks that just completed
  * here (the last parameter, see COMPLETE): in a steady drain every round trip (and every WAL
@@ -168,7 +181,7 @@ WITH done AS (${completeSql(capped ? '$9' : '$8', '$5')}
     LIMIT ty.cap
   ) h
 ), ${ranking}, picked AS (
-  SELECT t.task_id FROM tasks t JOIN candidates c ON c.task_id = t.task_id
+  SELECT t.ctid AS row_id FROM tasks t JOIN candidates c ON c.task_id = t.task_id
   WHERE t.status IN ${WAITING}
   ORDER BY c.eff DESC, c.run_at, c.task_id
   LIMIT $4
@@ -177,7 +190,7 @@ WITH done AS (${completeSql(capped ? '$9' : '$8', '$5')}
   UPDATE tasks t
   SET status = 'running', attempt = t.attempt + 1, started_at = $3, updated_at = $3,
       locked_by = $5, locked_until = $6, progress = 0, progress_message = NULL
-  WHERE t.task_id = ANY (ARRAY(SELECT task_id FROM picked))
+  WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM picked)) AND t.status IN ${WAITING}
   RETURNING t.task_id, t.task_type, t.priority, t.attempt, t.retry_count, t.max_retries, t.timeout_seconds,
             t.run_at, t.created_at, t.input_data
 )

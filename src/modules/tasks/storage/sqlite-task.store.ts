@@ -89,11 +89,11 @@ const historyEntry = (outcome: string, error: string, endedAt: string) =>
  * nothing ran call that index empty, and scanning it with the JSON array as the
  * inner loop made each batch write quadratic (measured: 1.7 → 4.1 ms per 50).
  */
+/** As on PostgreSQL, a completed row records its last attempt itself (locked_by kept as the worker); the history is not appended. */
 const COMPLETE = `
 UPDATE tasks
 SET status = 'completed', result_data = u.result, completed_at = u.ended_at, updated_at = u.ended_at,
-    progress = 100, progress_message = COALESCE(u.message, tasks.progress_message), locked_by = NULL, locked_until = NULL,
-    attempt_history = ${historyEntry(`'completed'`, 'NULL', 'u.ended_at')}
+    progress = 100, progress_message = COALESCE(u.message, tasks.progress_message), locked_until = NULL
 FROM (SELECT value->>'$.id' AS id, value->>'$.attempt' AS attempt, NULLIF(value->'$.result', 'null') AS result,
              value->>'$.ended_at' AS ended_at, value->>'$.message' AS message FROM json_each(?1)) AS u
 WHERE tasks.task_id = u.id AND tasks.attempt = u.attempt AND tasks.locked_by = ?2 AND +tasks.status = 'running'
