@@ -297,7 +297,6 @@ function takenTask(row: NewTaskRow): ClaimedTask {
     maxRetries: row.maxRetries,
     timeoutSeconds: row.timeoutSeconds,
     runAt: row.runAt,
-    createdAt: row.createdAt,
     startedAt: row.createdAt,
     input: JSON.parse(row.inputJson) as unknown,
   };

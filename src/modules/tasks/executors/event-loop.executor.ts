@@ -19,26 +19,15 @@ export class EventLoopExecutor implements TaskExecutor {
 
   async execute(handler: RegisteredTaskHandler, input: unknown, context: TaskContext): Promise<ExecutionResult> {
     const { signal } = context;
-    if (signal.aborted) return { kind: 'aborted' };
+    if (signal.aborted) return ABORTED;
     this.busy++;
-    let onAbort!: () => void;
-    const aborted = new Promise<ExecutionResult>((resolve) => {
-      onAbort = () => resolve({ kind: 'aborted' });
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    const work = (async (): Promise<ExecutionResult> => {
-      try {
-        const result = await handler.handle!(input as never, context);
-        return { kind: 'ok', resultJson: JSON.stringify(result ?? null) };
-      } catch (error) {
-        return signal.aborted ? { kind: 'aborted' } : { kind: 'error', error: toErrorInfo(error, context.attempt) };
-      }
-    })();
     try {
-      const outcome = await Promise.race([work, aborted]);
-      return signal.aborted ? { kind: 'aborted' } : outcome;
+      const returned = handler.handle!(input as never, context);
+      const result = isThenable(returned) ? await untilAborted(returned, signal) : returned;
+      return signal.aborted ? ABORTED : { kind: 'ok', resultJson: JSON.stringify(result ?? null) };
+    } catch (error) {
+      return signal.aborted ? ABORTED : { kind: 'error', error: toErrorInfo(error, context.attempt) };
     } finally {
-      signal.removeEventListener('abort', onAbort);
       this.busy--;
     }
   }
@@ -48,4 +37,28 @@ export class EventLoopExecutor implements TaskExecutor {
   }
 
   async close(): Promise<void> {}
+}
+
+const ABORTED: ExecutionResult = { kind: 'aborted' };
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+/** The handler's promise, or `undefined` as soon as the signal fires (the caller then sees `signal.aborted`). */
+function untilAborted<T>(work: PromiseLike<T>, signal: AbortSignal): Promise<T | undefined> {
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

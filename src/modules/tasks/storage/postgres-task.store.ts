@@ -192,11 +192,12 @@ WITH done AS (${completeSql(capped ? '$9' : '$8', '$5')}
       locked_by = $5, locked_until = $6, progress = 0, progress_message = NULL
   WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM picked)) AND t.status IN ${WAITING}
   RETURNING t.task_id, t.task_type, t.priority, t.attempt, t.retry_count, t.max_retries, t.timeout_seconds,
-            t.run_at, t.created_at, t.input_data
+            -- as epoch milliseconds: a number is parsed far faster than a timestamp string
+            (extract(epoch FROM t.run_at) * 1000)::float8 AS run_at_ms, t.input_data
 )
 SELECT false AS done, c.* FROM claimed c
 UNION ALL
-SELECT true, d.task_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM done d`;
+SELECT true, d.task_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM done d`;
 }
 
 const CLAIM = claimSql(false);
@@ -313,11 +314,9 @@ interface ClaimRow extends QueryResultRow {
   retry_count: number;
   max_retries: number;
   timeout_seconds: number;
-  run_at: Date;
-  created_at: Date;
+  run_at_ms: number;
   input_data: unknown;
 }
-
 
 /** Connections of the engine's own pool: a claim, an outcome write, two insert batches, lease renewals and the odd cancel. */
 const ENGINE_POOL_SIZE = 8;
@@ -484,8 +483,7 @@ export class PostgresTaskStore implements TaskStore {
         retryCount: r.retry_count,
         maxRetries: r.max_retries,
         timeoutSeconds: r.timeout_seconds,
-        runAt: r.run_at,
-        createdAt: r.created_at,
+        runAt: new Date(r.run_at_ms),
         startedAt: request.now,
         input: r.input_data,
       });

@@ -76,7 +76,7 @@ WHERE status IN ${WAITING} AND task_id IN (
     FROM (${branches.join('\n    UNION ALL ')})
   ) WHERE type_rank <= cap
   ORDER BY eff DESC, run_at, task_id LIMIT ?3)
-RETURNING task_id, task_type, priority, attempt, retry_count, max_retries, timeout_seconds, run_at, created_at, input_data`;
+RETURNING task_id, task_type, priority, attempt, retry_count, max_retries, timeout_seconds, run_at, input_data`;
 }
 
 const historyEntry = (outcome: string, error: string, endedAt: string) =>
@@ -194,10 +194,8 @@ interface ClaimRow {
   max_retries: number;
   timeout_seconds: number;
   run_at: string;
-  created_at: string;
   input_data: string | null;
 }
-
 
 /**
  * SQLite storage, the embedded single-node default. It opens its own connection
@@ -312,7 +310,6 @@ export class SqliteTaskStore implements TaskStore {
       maxRetries: r.max_retries,
       timeoutSeconds: r.timeout_seconds,
       runAt: new Date(r.run_at),
-      createdAt: new Date(r.created_at),
       startedAt: request.now,
       input: r.input_data === null ? null : JSON.parse(r.input_data),
     }));

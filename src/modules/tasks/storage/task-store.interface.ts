@@ -55,7 +55,6 @@ export interface ClaimedTask {
   maxRetries: number;
   timeoutSeconds: number;
   runAt: Date;
-  createdAt: Date;
   startedAt: Date;
   input: unknown;
 }
