@@ -493,6 +493,47 @@ describe(`Restart on ${TEST_DIALECT}`, () => {
   });
 });
 
+describe(`Per-type concurrency limit on ${TEST_DIALECT}`, () => {
+  let db: TestDatabase;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp({ env: { ...db.env, TASK_MAX_IO_WORKERS: '6', TASK_TYPE_CONCURRENCY: 'test.echo=2' }, imports: [TestTasksModule] });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('never runs more tasks of a limited type than its limit, while other types use the free slots', async () => {
+    const probe = t.app.get(TestProbe);
+    probe.close();
+    const limited = await t.tasks.submitMany('test.echo', Array.from({ length: 8 }, (_, i) => ({ value: i, delayMs: 60 })));
+    const free = await t.tasks.submitMany('test.record', Array.from({ length: 3 }, (_, i) => ({ label: `free-${i}` })));
+    let maxLimited = 0;
+    let maxFree = 0;
+    const sample = () => {
+      const running = t.dispatcher.snapshot().running;
+      maxLimited = Math.max(maxLimited, running.filter((r) => r.task_type === 'test.echo').length);
+      maxFree = Math.max(maxFree, running.filter((r) => r.task_type === 'test.record').length);
+    };
+    const sampler = setInterval(sample, 5);
+    try {
+      await waitFor(async () => (await Promise.all(limited.map((s) => t.tasks.get(s.task_id)))).every((task) => task.status === 'completed'), 'the limited tasks to complete');
+      sample();
+      // The unlimited type held its three slots the whole time (its handlers wait on the probe's gate).
+      expect(maxFree).toBe(3);
+      expect(maxLimited).toBe(2);
+    } finally {
+      clearInterval(sampler);
+      probe.open();
+    }
+    for (const s of free) expect((await t.waitForStatus(s.task_id, 'completed')).status).toBe('completed');
+  });
+});
+
 describe(`Priority aging on ${TEST_DIALECT}`, () => {
   const AGING_MS = 300;
   const TASK_MS = 20;

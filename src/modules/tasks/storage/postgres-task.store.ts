@@ -63,10 +63,14 @@ const INSERT_ONE = `INSERT INTO tasks (${INSERT_COLUMNS})
   VALUES ($1, $2, CASE WHEN $10::text IS NULL THEN 'pending' ELSE 'running' END, $3, $4, $5, $5, $6, $7, $8, $9, NULL,
           CASE WHEN $10::text IS NULL THEN 0 ELSE 1 END, CASE WHEN $10::text IS NULL THEN NULL ELSE $5::timestamptz END, $10, $11)`;
 const INSERT_ONE_NOTIFY = `WITH ins AS (${INSERT_ONE} RETURNING 1) SELECT pg_notify($12, $13) FROM ins`;
-/** Rows that differ only in id and input (a `submitMany`): two arrays and shared values, no JSON records to take apart. */
+/**
+ * Rows that differ only in id and input (a `submitMany`): the ids as an array, the inputs
+ * as one JSON array (already JSON text: joined, not escaped element by element into an
+ * array literal), zipped in order by ROWS FROM; the shared values bound once.
+ */
 const INSERT_UNIFORM = `INSERT INTO tasks (${INSERT_COLUMNS})
   SELECT u.id, $3, 'pending', $4, $5, $6, $6, u.input, $7, $8, $9, NULL, 0, NULL, NULL, NULL
-  FROM unnest($1::uuid[], $2::jsonb[]) AS u(id, input)`;
+  FROM ROWS FROM (unnest($1::uuid[]), jsonb_array_elements($2::jsonb)) AS u(id, input)`;
 const INSERT_UNIFORM_NOTIFY = `WITH ins AS (${INSERT_UNIFORM} RETURNING 1) SELECT pg_notify($10, $11) FROM (SELECT 1 FROM ins LIMIT 1) AS any_row`;
 /** Plain insert that also sends a NOTIFY ($2 channel, $3 payload), delivered on commit. */
 const INSERT_NOTIFY = `WITH ins AS (${INSERT} RETURNING 1) SELECT pg_notify($2, $3) FROM (SELECT 1 FROM ins LIMIT 1) AS any_row`;
@@ -385,7 +389,7 @@ export class PostgresTaskStore implements TaskStore {
       const [first] = rows;
       const values = [
         rows.map((r) => r.taskId),
-        rows.map((r) => r.inputJson),
+        `[${rows.map((r) => r.inputJson).join(',')}]`,
         first.taskType,
         first.priority,
         first.runAt.toISOString(),

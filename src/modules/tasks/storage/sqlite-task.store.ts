@@ -44,20 +44,25 @@ const SELECT_BY_KEYS = `
  * row locking: a claim is one UPDATE statement, and SQLite runs one writer at a
  * time, which is what serialises claims (and makes the count behind a
  * per-type concurrency limit exact). Parameters: ?1 now, ?2 aging ms, ?3 limit,
- * ?4 worker id, ?5 lease end, then (type, cap, limit) triples from ?6.
+ * ?4 worker id, ?5 lease end, then per type from ?6: (type, free slots) or,
+ * when `capped` (some type has a concurrency limit), (type, free slots, limit).
+ * Without limits the per-type window (a sort of its own) is left out.
  */
-function claimSql(typeCount: number): string {
+function claimSql(typeCount: number, capped: boolean): string {
+  const width = capped ? 3 : 2;
   const branches: string[] = [];
   for (let i = 0; i < typeCount; i++) {
-    const typeParam = 6 + 3 * i;
-    const free = `?${7 + 3 * i}`;
-    const limit = `?${8 + 3 * i}`;
-    const cap = `(CASE WHEN ${limit} IS NULL THEN ${free} ELSE MAX(0, MIN(${free}, ${limit} -
-      (SELECT count(*) FROM tasks r WHERE r.status = 'running' AND r.task_type = ?${typeParam}))) END)`;
+    const typeParam = 6 + width * i;
+    const free = `?${7 + width * i}`;
+    const limit = `?${8 + width * i}`;
+    const cap = capped
+      ? `(CASE WHEN ${limit} IS NULL THEN ${free} ELSE MAX(0, MIN(${free}, ${limit} -
+      (SELECT count(*) FROM tasks r WHERE r.status = 'running' AND r.task_type = ?${typeParam}))) END)`
+      : free;
     TASK_PRIORITIES.forEach((priority, index) => {
       const level = TASK_PRIORITIES.length - 1 - index;
       branches.push(`SELECT * FROM (
-        SELECT task_id, task_type, run_at, ${cap} AS cap,
+        SELECT task_id, task_type, run_at, ${capped ? `${cap} AS cap,` : ''}
                CASE WHEN ?2 > 0 THEN MIN(${TOP_LEVEL}, ${level} + CAST((julianday(?1) - julianday(run_at)) * 86400000.0 / ?2 AS INTEGER))
                     ELSE ${level} END AS eff
         FROM tasks
@@ -65,18 +70,30 @@ function claimSql(typeCount: number): string {
         ORDER BY run_at, task_id LIMIT ${cap})`);
     });
   }
+  const heads = branches.join('\n    UNION ALL ');
+  const ranked = capped
+    ? `SELECT task_id, run_at, eff FROM (
+    SELECT task_id, run_at, eff, cap,
+           row_number() OVER (PARTITION BY task_type ORDER BY eff DESC, run_at, task_id) AS type_rank
+    FROM (${heads})
+  ) WHERE type_rank <= cap`
+    : `SELECT task_id, run_at, eff FROM (${heads})`;
   return `
 UPDATE tasks
 SET status = 'running', attempt = attempt + 1, started_at = ?1, updated_at = ?1,
     locked_by = ?4, locked_until = ?5, progress = 0, progress_message = NULL
 WHERE status IN ${WAITING} AND task_id IN (
-  SELECT task_id FROM (
-    SELECT task_id, run_at, eff, cap,
-           row_number() OVER (PARTITION BY task_type ORDER BY eff DESC, run_at, task_id) AS type_rank
-    FROM (${branches.join('\n    UNION ALL ')})
-  ) WHERE type_rank <= cap
+  SELECT task_id FROM (${ranked})
   ORDER BY eff DESC, run_at, task_id LIMIT ?3)
 RETURNING task_id, task_type, priority, attempt, retry_count, max_retries, timeout_seconds, run_at, input_data`;
+}
+
+const claimStatements = new Map<string, string>();
+function claimStatement(typeCount: number, capped: boolean): string {
+  const key = `${typeCount}:${capped}`;
+  let sql = claimStatements.get(key);
+  if (!sql) claimStatements.set(key, (sql = claimSql(typeCount, capped)));
+  return sql;
 }
 
 const historyEntry = (outcome: string, error: string, endedAt: string) =>
@@ -299,8 +316,9 @@ export class SqliteTaskStore implements TaskStore {
     const completed = completions.length > 0 ? await this.complete(completions, request.workerId) : new Set<string>();
     const now = request.now.toISOString();
     const params: unknown[] = [now, request.agingMs, request.limit, request.workerId, request.leaseUntil.toISOString()];
-    request.types.forEach((type, i) => params.push(type, request.perTypeLimits[i], request.globalLimits[i]));
-    const rows = await this.all<ClaimRow>(claimSql(request.types.length), params);
+    const capped = request.globalLimits.some((limit) => limit !== null);
+    request.types.forEach((type, i) => (capped ? params.push(type, request.perTypeLimits[i], request.globalLimits[i]) : params.push(type, request.perTypeLimits[i])));
+    const rows = await this.all<ClaimRow>(claimStatement(request.types.length, capped), params);
     const tasks = rows.map((r) => ({
       taskId: r.task_id,
       taskType: r.task_type,
