@@ -493,6 +493,46 @@ describe(`Restart on ${TEST_DIALECT}`, () => {
   });
 });
 
+describe(`Claims carrying completions on ${TEST_DIALECT}`, () => {
+  let db: TestDatabase;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp({ env: { ...db.env, TASK_WORKER_ENABLED: 'false' }, imports: [TestTasksModule] });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('writes the completions it carries, and reports the ones the fence refused', async () => {
+    const store = t.app.get<TaskStore>(TASK_STORE);
+    const request = (workerId: string, limit: number) => {
+      const now = new Date();
+      return { types: ['test.echo'], perTypeLimits: [limit], globalLimits: [null], limit, now, leaseUntil: new Date(now.getTime() + 30_000), workerId, agingMs: 0 };
+    };
+    const ids = (await t.tasks.submitMany('test.echo', [{ value: 'a' }, { value: 'b' }, { value: 'c' }])).map((s) => s.task_id);
+    const first = await store.claim(request('worker-1', 2));
+    expect(first.tasks.map((task) => task.taskId).sort()).toEqual(ids.slice(0, 2).sort());
+    const [a, b] = first.tasks;
+    const completion = (taskId: string, attempt: number, value: string) => ({
+      taskId, attempt, resultJson: JSON.stringify({ value }), endedAt: new Date(), progressMessage: null, taskType: 'test.echo', startedAt: new Date(),
+    });
+    // a: the attempt this worker holds; b: an attempt it never held (as after losing the lease to a retry).
+    const second = await store.claim(request('worker-1', 5), [completion(a.taskId, a.attempt, 'a done'), completion(b.taskId, b.attempt + 1, 'stale')]);
+    expect([...second.completed]).toEqual([a.taskId]);
+    expect(second.tasks.map((task) => task.taskId)).toEqual([ids[2]]);
+    expect(await t.tasks.get(a.taskId)).toMatchObject({ status: 'completed', result_data: { value: 'a done' } });
+    expect(await t.tasks.get(b.taskId)).toMatchObject({ status: 'running', result_data: null });
+    // Another worker's claim cannot complete what worker-1 holds.
+    const third = await store.claim(request('worker-2', 5), [completion(b.taskId, b.attempt, 'not mine')]);
+    expect([...third.completed]).toEqual([]);
+    expect((await t.tasks.get(b.taskId)).status).toBe('running');
+  });
+});
+
 describe(`Per-type concurrency limit on ${TEST_DIALECT}`, () => {
   let db: TestDatabase;
   let t: TestApp;

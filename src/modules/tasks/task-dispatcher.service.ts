@@ -36,6 +36,8 @@ interface ClaimState {
   scheduled: boolean;
   /** Slots promised to tasks taken at submit whose rows are being written. */
   direct: number;
+  /** Claims in a row that came back short because other instances held the due tasks. */
+  contended: number;
 }
 
 /** A slot promised at submit (see `TaskDispatcher.takeAtSubmit`). */
@@ -56,6 +58,7 @@ export interface RunningTaskInfo {
 }
 
 const WRITE_BATCH = 500;
+const MAX_CONTENDED_RECLAIMS = 3;
 const RECOVERY_BATCH = 500;
 const PROGRESS_MIN_INTERVAL_MS = 250;
 
@@ -75,8 +78,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   private readonly executors: Record<TaskExecutorKind, TaskExecutor>;
   private readonly running = new Map<string, RunningTask>();
   private readonly claimStates: Record<TaskExecutorKind, ClaimState> = {
-    worker: { inFlight: false, again: false, more: true, scheduled: false, direct: 0 },
-    'event-loop': { inFlight: false, again: false, more: true, scheduled: false, direct: 0 },
+    worker: { inFlight: false, again: false, more: true, scheduled: false, direct: 0, contended: 0 },
+    'event-loop': { inFlight: false, again: false, more: true, scheduled: false, direct: 0, contended: 0 },
   };
   private readonly completions: Completion[] = [];
   private readonly ends: AttemptEnd[] = [];
@@ -291,7 +294,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
         if (free <= 0 || types.length === 0) break;
         const now = new Date();
         carried = this.completions.splice(0, WRITE_BATCH);
-        const { tasks: claimed, completed } = await this.store.claim(
+        const { tasks: claimed, completed, contended } = await this.store.claim(
           {
             types,
             perTypeLimits: types.map(() => free),
@@ -312,8 +315,13 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
           break;
         }
         for (const task of sortForStart(claimed, now, this.options.priorityAgingMs)) this.startTask(task, kind);
-        state.more = claimed.length >= free;
-        if (!state.more && !state.again) break;
+        // Short because other instances were taking the same due tasks at that moment: more is
+        // due, so claim again at once (they have moved on by then), a few times in a row at most.
+        const full = claimed.length >= free;
+        state.contended = contended && !full ? state.contended + 1 : 0;
+        state.more = full || !!contended;
+        const again = full || (state.contended > 0 && state.contended <= MAX_CONTENDED_RECLAIMS);
+        if (!again && !state.again) break;
       }
     } catch (error) {
       // The carried completions were not written: they go back in line for the next write.

@@ -145,7 +145,13 @@ const COMPLETE = completeSql('$1', '$2');
  * none): each type's share is its limit minus what already runs, applied with a
  * window over the ranked heads. Without limits that machinery is left out.
  */
+/** What a row of the claim's result is: a task taken, a carried completion the fence refused, or the contention mark. */
+const ROW_CLAIMED = 0;
+const ROW_REFUSED = 1;
+const ROW_CONTENDED = 2;
+
 function claimSql(capped: boolean): string {
+  const batch = capped ? '$9' : '$8';
   const types = capped
     ? `types AS (
   SELECT ty.task_type,
@@ -161,15 +167,15 @@ function claimSql(capped: boolean): string {
     ? `ranked AS (
   SELECT task_id, run_at, eff, row_number() OVER (PARTITION BY task_type ORDER BY eff DESC, run_at, task_id) AS type_rank, cap
   FROM heads
-), candidates AS (
+), candidates AS NOT MATERIALIZED (
   SELECT task_id, run_at, eff FROM ranked WHERE type_rank <= cap
   ORDER BY eff DESC, run_at, task_id LIMIT $4 * 2
 )`
-    : `candidates AS (
+    : `candidates AS NOT MATERIALIZED (
   SELECT task_id, run_at, eff FROM heads ORDER BY eff DESC, run_at, task_id LIMIT $4 * 2
 )`;
   return `
-WITH done AS (${completeSql(capped ? '$9' : '$8', '$5')}
+WITH done AS (${completeSql(batch, '$5')}
 ), ${types}heads AS (
   SELECT h.task_id, h.task_type, h.run_at, h.eff, ty.cap
   FROM ${typeSource}
@@ -199,9 +205,16 @@ WITH done AS (${completeSql(capped ? '$9' : '$8', '$5')}
             -- as epoch milliseconds: a number is parsed far faster than a timestamp string
             (extract(epoch FROM t.run_at) * 1000)::float8 AS run_at_ms, t.input_data
 )
-SELECT false AS done, c.* FROM claimed c
+SELECT ${ROW_CLAIMED} AS kind, c.* FROM claimed c
 UNION ALL
-SELECT true, d.task_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM done d`;
+SELECT ${ROW_REFUSED}, r.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM (SELECT (e->>'id')::uuid AS id FROM jsonb_array_elements(${batch}::jsonb) AS e) r
+WHERE r.id NOT IN (SELECT task_id FROM done)
+UNION ALL
+-- Checked only when the claim came back short: counts the candidates again (NOT MATERIALIZED
+-- keeps \`candidates\` inlined in \`picked\`, where the planner can stop reading it early).
+SELECT ${ROW_CONTENDED}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+WHERE (SELECT count(*) FROM claimed) < $4 AND (SELECT count(*) FROM candidates) > (SELECT count(*) FROM claimed)`;
 }
 
 const CLAIM = claimSql(false);
@@ -309,8 +322,14 @@ function isUniform(rows: readonly NewTaskRow[]): boolean {
 }
 
 interface ClaimRow extends QueryResultRow {
-  /** true: a row of the completions written by the same statement (the other columns are null). */
-  done: boolean;
+  /**
+   * ROW_CLAIMED: a task taken. ROW_REFUSED: a carried completion the fence refused (the
+   * attempt was no longer this instance's; only refusals come back — usually none — rather
+   * than a row for every completion written). ROW_CONTENDED: fewer tasks were taken than
+   * asked for while due ones were in sight — other instances held them (SKIP LOCKED) or
+   * took them first. The other columns are null on the last two.
+   */
+  kind: number;
   task_id: string;
   task_type: string;
   priority: number;
@@ -473,12 +492,12 @@ export class PostgresTaskStore implements TaskStore {
       }
     }
     const tasks: ClaimedTask[] = [];
-    const completed = new Set<string>();
+    const completed = new Set(completions.map((c) => c.taskId));
+    let contended = false;
     for (const r of rows) {
-      if (r.done) {
-        completed.add(r.task_id);
-        continue;
-      }
+      if (r.kind === ROW_REFUSED) completed.delete(r.task_id);
+      if (r.kind === ROW_CONTENDED) contended = true;
+      if (r.kind !== ROW_CLAIMED) continue;
       tasks.push({
         taskId: r.task_id,
         taskType: r.task_type,
@@ -492,7 +511,7 @@ export class PostgresTaskStore implements TaskStore {
         input: r.input_data,
       });
     }
-    return { tasks, completed };
+    return { tasks, completed, contended };
   }
 
   async complete(completions: readonly Completion[], workerId: string): Promise<Set<string>> {

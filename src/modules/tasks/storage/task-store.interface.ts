@@ -64,6 +64,11 @@ export interface ClaimResult {
   tasks: ClaimedTask[];
   /** Ids of the carried completions whose write landed (the others had lost their lease). */
   completed: Set<string>;
+  /**
+   * Fewer tasks were taken than asked for although due ones were in sight: other
+   * instances held or took them at that moment. Claiming again at once finds the next ones.
+   */
+  contended?: boolean;
 }
 
 /** The running attempt a write is fenced by: it only lands while this worker still holds this attempt. */
