@@ -533,6 +533,91 @@ describe(`Claims carrying completions on ${TEST_DIALECT}`, () => {
   });
 });
 
+describe(`Claiming ahead on ${TEST_DIALECT}`, () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  /** Ids of the tasks of `type` the database shows running (leased to a worker). */
+  const runningInStore = async (t: TestApp, type: string) =>
+    (await t.tasks.list({ taskType: type, status: 'running', limit: 100 })).items.map((task) => task.task_id).sort();
+
+  /** Runs short tasks until the dispatcher's average run time is short, then queues 8 gated tasks: 2 run, 6 wait claimed ahead. */
+  async function sixAhead(t: TestApp): Promise<string[]> {
+    const quick = await t.tasks.submitMany('test.echo', Array.from({ length: 10 }, (_, i) => ({ value: i })));
+    for (const s of quick) await t.waitForStatus(s.task_id, 'completed');
+    t.app.get(TestProbe).close();
+    const gated = (await t.tasks.submitMany('test.record', Array.from({ length: 8 }, (_, i) => ({ label: `g${i}` })))).map((s) => s.task_id);
+    await waitFor(() => t.dispatcher.snapshot().claimedAhead === 6, 'six tasks claimed ahead');
+    return gated;
+  }
+
+  it('claims ahead while tasks run short: held and cancellable while they wait, each run once; not once tasks run long', async () => {
+    const t = await createTestApp({ env: { ...db.env, TASK_MAX_IO_WORKERS: '2' }, imports: [TestTasksModule] });
+    try {
+      const probe = t.app.get(TestProbe);
+      const gated = await sixAhead(t);
+      // Two run (held at the gate); the other six are leased to this instance and wait here for a slot.
+      expect(t.dispatcher.snapshot().running.map((r) => r.task_id).sort()).toEqual(gated.slice(0, 2).sort());
+      expect(probe.started).toEqual(['g0', 'g1']);
+      expect(await runningInStore(t, 'test.record')).toEqual([...gated].sort());
+      // Cancelling one that waits ends it at once, without running it.
+      await t.tasks.cancel(gated[7]);
+      const cancelled = await t.waitForStatus(gated[7], 'cancelled');
+      expect(cancelled.attempt_history.map((a) => a.outcome)).toEqual(['cancelled']);
+      expect(t.dispatcher.snapshot().claimedAhead).toBe(5);
+      probe.open();
+      for (const id of gated.slice(0, 7)) await t.waitForStatus(id, 'completed');
+      expect([...probe.started].sort()).toEqual(['g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'g6']);
+
+      // Tasks that run long (100 ms each) raise the average run time: nothing is claimed beyond the free slots now.
+      const long = await t.tasks.submitMany('test.echo', Array.from({ length: 4 }, (_, i) => ({ value: i, delayMs: 100 })));
+      for (const s of long) await t.waitForStatus(s.task_id, 'completed');
+      probe.close();
+      const slow = (await t.tasks.submitMany('test.record', Array.from({ length: 6 }, (_, i) => ({ label: `s${i}` })))).map((s) => s.task_id);
+      await waitFor(() => probe.started.filter((label) => label.startsWith('s')).length === 2, 'two slow tasks to start');
+      await sleep(300);
+      expect(t.dispatcher.snapshot().claimedAhead).toBe(0);
+      expect(await runningInStore(t, 'test.record')).toHaveLength(2);
+      probe.open();
+      for (const id of slow) await t.waitForStatus(id, 'completed');
+    } finally {
+      t.app.get(TestProbe).open();
+      await t.close();
+    }
+  });
+
+  it('hands tasks claimed ahead back to the queue at once on shutdown, while running ones finish', async () => {
+    const t = await createTestApp({ env: { ...db.env, TASK_MAX_IO_WORKERS: '2' }, imports: [TestTasksModule] });
+    const probe = t.app.get(TestProbe);
+    let stopped: Promise<void> | undefined;
+    try {
+      const gated = await sixAhead(t);
+      stopped = t.dispatcher.stop();
+      for (const id of gated.slice(2)) {
+        const task = await t.waitForStatus(id, 'pending');
+        expect(task.attempt_history.map((a) => a.outcome)).toEqual(['released']);
+        expect(task.retry_count).toBe(0);
+      }
+      expect(await runningInStore(t, 'test.record')).toEqual(gated.slice(0, 2).sort());
+      probe.open();
+      await stopped;
+      for (const id of gated.slice(0, 2)) expect((await t.tasks.get(id)).status).toBe('completed');
+      expect(probe.started).toEqual(['g0', 'g1']);
+    } finally {
+      probe.open();
+      await stopped;
+      await t.close();
+    }
+  });
+});
+
 describe(`Per-type concurrency limit on ${TEST_DIALECT}`, () => {
   let db: TestDatabase;
   let t: TestApp;

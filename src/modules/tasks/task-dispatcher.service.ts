@@ -22,6 +22,8 @@ interface RunningTask {
   kind: TaskExecutorKind;
   controller: AbortController;
   timeout: NodeJS.Timeout;
+  /** performance.now() when the handler started (for the run-time average that decides claiming ahead). */
+  startedAtMs: number;
   progress?: { percent: number; message: string | null; timer?: NodeJS.Timeout; writing: boolean; dirty: boolean };
 }
 
@@ -38,6 +40,12 @@ interface ClaimState {
   direct: number;
   /** Claims in a row that came back short because other instances held the due tasks. */
   contended: number;
+  /** Tasks of this executor running now. */
+  active: number;
+  /** Tasks claimed ahead, in start order, waiting for a slot (see `claimRoom`). */
+  ahead: ClaimedTask[];
+  /** Moving average of how long a task of this executor runs, ms (Infinity until one has run). */
+  runMsAverage: number;
 }
 
 /** A slot promised at submit (see `TaskDispatcher.takeAtSubmit`). */
@@ -61,6 +69,22 @@ const WRITE_BATCH = 500;
 const MAX_CONTENDED_RECLAIMS = 3;
 const RECOVERY_BATCH = 500;
 const PROGRESS_MIN_INTERVAL_MS = 250;
+/** Tasks running shorter than this on average are claimed a batch ahead. */
+const CLAIM_AHEAD_MAX_RUN_MS = 10;
+/** Weight of the newest run in the moving average of run times. */
+const RUN_MS_WEIGHT = 0.1;
+
+const newClaimState = (): ClaimState => ({
+  inFlight: false,
+  again: false,
+  more: true,
+  scheduled: false,
+  direct: 0,
+  contended: 0,
+  active: 0,
+  ahead: [],
+  runMsAverage: Infinity,
+});
 
 /**
  * The dispatcher: claims due tasks in batches, runs them on their executor,
@@ -69,8 +93,9 @@ const PROGRESS_MIN_INTERVAL_MS = 250;
  *
  * Flow of one task: claim (one statement for the whole batch) → executor →
  * outcome queued → written with the other outcomes of the moment in one
- * statement. Claims never ask for more tasks than the executors have free slots,
- * and stop while too many outcomes are still waiting to be written.
+ * statement. Claims ask for the executors' free slots — plus one executor's
+ * worth ahead while tasks run short (see `claimRoom`) — and stop while too
+ * many outcomes are still waiting to be written.
  */
 @Injectable()
 export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -78,8 +103,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   private readonly executors: Record<TaskExecutorKind, TaskExecutor>;
   private readonly running = new Map<string, RunningTask>();
   private readonly claimStates: Record<TaskExecutorKind, ClaimState> = {
-    worker: { inFlight: false, again: false, more: true, scheduled: false, direct: 0, contended: 0 },
-    'event-loop': { inFlight: false, again: false, more: true, scheduled: false, direct: 0, contended: 0 },
+    worker: newClaimState(),
+    'event-loop': newClaimState(),
   };
   private readonly completions: Completion[] = [];
   private readonly ends: AttemptEnd[] = [];
@@ -178,6 +203,10 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     this.timers.clear();
     if (this.wakeTimer) clearTimeout(this.wakeTimer.timer);
     for (const off of this.unsubscribe.splice(0)) off();
+    // Claimed ahead, never started: back to the queue at once.
+    for (const state of Object.values(this.claimStates)) {
+      for (const task of state.ahead.splice(0)) this.queueEnd(this.endFor(task, 'pending', 'released', null));
+    }
     // Tasks taken at submit whose insert is still out: once committed they are handed back (see startTaken).
     for (let waited = 0; waited < 5000 && Object.values(this.claimStates).some((s) => s.direct > 0); waited += 5) await sleep(5);
     await this.waitForRunning(this.options.shutdownGraceSeconds * 1000);
@@ -193,7 +222,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   }
 
   /** Live view of what this process runs, for the monitor. */
-  snapshot(): { running: RunningTaskInfo[]; executors: ExecutorStats[]; unwrittenOutcomes: number } {
+  snapshot(): { running: RunningTaskInfo[]; executors: ExecutorStats[]; unwrittenOutcomes: number; claimedAhead: number } {
     return {
       running: [...this.running.values()].map((r) => ({
         task_id: r.claimed.taskId,
@@ -205,6 +234,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       })),
       executors: Object.values(this.executors).map((e) => e.stats()),
       unwrittenOutcomes: this.unwritten.size,
+      // Leased to this instance (`running` in the database) and waiting here for a slot.
+      claimedAhead: Object.values(this.claimStates).reduce((sum, state) => sum + state.ahead.length, 0),
     };
   }
 
@@ -266,20 +297,51 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     return this.options.typeConcurrency?.[type] ?? this.registry.get(type)?.concurrency ?? null;
   }
 
+  /** Slots of the executor a task could start in now. */
   private freeSlots(kind: TaskExecutorKind): number {
-    let active = 0;
-    for (const task of this.running.values()) if (task.kind === kind) active++;
+    const active = this.claimStates[kind].active;
     const capacity = this.executors[kind].size;
     // Back-pressure: when the database falls behind on outcome writes, stop taking new work. Up to two
-    // batches' worth of outcomes may wait (one being written, one filling) before claims shrink.
-    const backlog = Math.max(0, this.unwritten.size - 2 * (this.options.maxCpuWorkers + this.options.maxIoWorkers));
+    // claims' worth of outcomes may wait (one carried by the claim out, one filling; a claim takes up
+    // to twice the executor while tasks run short) before the slots shrink.
+    const backlog = Math.max(0, this.unwritten.size - 4 * (this.options.maxCpuWorkers + this.options.maxIoWorkers));
     return capacity - active - this.claimStates[kind].direct - backlog;
+  }
+
+  /**
+   * How many tasks a claim asks for. While this executor's tasks run long, its
+   * free slots not promised to tasks already claimed ahead: nothing waits here
+   * that another instance could run. While they run short (moving average under
+   * CLAIM_AHEAD_MAX_RUN_MS), up to three executors' worth more, in claims of up
+   * to two executors' worth, like graphile-worker's local queue: the next claim
+   * is already out while a batch runs — the database takes the next batch while
+   * Node runs this one, instead of each waiting on the other — and each round
+   * trip (and WAL flush) serves up to twice as many tasks. A task claimed ahead
+   * waits a few short runs at most; it is leased, renewed, cancellable and handed
+   * back at shutdown like a running one.
+   */
+  private claimRoom(kind: TaskExecutorKind): number {
+    const state = this.claimStates[kind];
+    const size = this.executors[kind].size;
+    const short = state.runMsAverage <= CLAIM_AHEAD_MAX_RUN_MS;
+    return Math.min(short ? 2 * size : size, this.freeSlots(kind) + (short ? 3 * size : 0) - state.ahead.length);
+  }
+
+  /** Starts tasks claimed ahead while slots are free. */
+  private startAhead(kind: TaskExecutorKind): void {
+    const state = this.claimStates[kind];
+    if (state.ahead.length === 0 || this.state !== 'running') return;
+    let free = this.freeSlots(kind);
+    let started = 0;
+    while (free-- > 0 && started < state.ahead.length) this.startTask(state.ahead[started++], kind);
+    state.ahead.splice(0, started);
   }
 
   /**
    * Claims until the executor is full or nothing more is due. Each claim also
    * carries the completions waiting to be written, so that in a steady flow one
-   * round trip both finishes a batch and takes the next.
+   * round trip both finishes a batch and takes the next. Tasks claimed ahead
+   * start once the next claim is sent, so that they run while it is out.
    */
   private async claimLoop(kind: TaskExecutorKind): Promise<void> {
     const state = this.claimStates[kind];
@@ -289,17 +351,17 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     try {
       for (;;) {
         state.again = false;
-        const free = this.freeSlots(kind);
+        const room = this.claimRoom(kind);
         const types = this.registry.types(kind);
-        if (free <= 0 || types.length === 0) break;
+        if (room <= 0 || types.length === 0) break;
         const now = new Date();
         carried = this.completions.splice(0, WRITE_BATCH);
-        const { tasks: claimed, completed, contended } = await this.store.claim(
+        const claiming = this.store.claim(
           {
             types,
-            perTypeLimits: types.map(() => free),
+            perTypeLimits: types.map(() => room),
             globalLimits: types.map((type) => this.concurrencyLimit(type)),
-            limit: free,
+            limit: room,
             now,
             leaseUntil: new Date(now.getTime() + this.options.leaseMs),
             workerId: this.workerId,
@@ -307,6 +369,9 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
           },
           carried,
         );
+        // On the next tick: a pooled query is sent on a tick of its own, and it must be out first.
+        process.nextTick(() => this.startAhead(kind));
+        const { tasks: claimed, completed, contended } = await claiming;
         this.claimFailures = 0;
         this.written(carried, completed, true);
         carried = [];
@@ -314,10 +379,10 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
           for (const task of claimed) this.queueEnd(this.endFor(task, 'pending', 'released', null));
           break;
         }
-        for (const task of sortForStart(claimed, now, this.options.priorityAgingMs)) this.startTask(task, kind);
+        state.ahead.push(...sortForStart(claimed, now, this.options.priorityAgingMs));
         // Short because other instances were taking the same due tasks at that moment: more is
         // due, so claim again at once (they have moved on by then), a few times in a row at most.
-        const full = claimed.length >= free;
+        const full = claimed.length >= room;
         state.contended = contended && !full ? state.contended + 1 : 0;
         state.more = full || !!contended;
         const again = full || (state.contended > 0 && state.contended <= MAX_CONTENDED_RECLAIMS);
@@ -333,6 +398,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     } finally {
       state.inFlight = false;
     }
+    this.startAhead(kind);
     if (state.again && this.state === 'running') this.wake(kind);
     else if (this.completions.length > 0) this.scheduleFlush();
   }
@@ -354,7 +420,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     if (!handler || this.concurrencyLimit(taskType) !== null) return null;
     const kind = handler.executor;
     const state = this.claimStates[kind];
-    if (state.more || state.inFlight || state.scheduled || this.freeSlots(kind) <= 0) return null;
+    if (state.more || state.inFlight || state.scheduled || state.ahead.length > 0 || this.freeSlots(kind) <= 0) return null;
     state.direct++;
     return { workerId: this.workerId, leaseUntil: new Date(now.getTime() + this.options.leaseMs), kind };
   }
@@ -386,8 +452,10 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       kind,
       controller,
       timeout: setTimeout(() => controller.abort(new TaskAbortReason('timeout', `Task timed out after ${claimed.timeoutSeconds} s`)), timeoutMs),
+      startedAtMs: performance.now(),
     };
     this.running.set(claimed.taskId, task);
+    this.claimStates[kind].active++;
     this.events.lifecycle({ kind: 'started', taskType: claimed.taskType, waitMs: Math.max(0, claimed.startedAt.getTime() - claimed.runAt.getTime()) });
     if (this.concurrencyLimit(claimed.taskType) !== null) this.limitedTasks.add(claimed.taskId);
     const context: TaskContext = {
@@ -410,9 +478,13 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     clearTimeout(task.timeout);
     if (task.progress?.timer) clearTimeout(task.progress.timer);
     this.running.delete(task.claimed.taskId);
-    this.record(task, result);
-    if (this.running.size === 0) this.settled?.();
     const state = this.claimStates[task.kind];
+    state.active--;
+    const runMs = performance.now() - task.startedAtMs;
+    state.runMsAverage = state.runMsAverage === Infinity ? runMs : state.runMsAverage + RUN_MS_WEIGHT * (runMs - state.runMsAverage);
+    this.record(task, result);
+    this.startAhead(task.kind);
+    if (this.running.size === 0) this.settled?.();
     if (state.more && this.state === 'running') this.wake(task.kind);
   }
 
@@ -496,7 +568,23 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
 
   private abortRunning(taskId: string, kind: TaskAbortReason['kind'], message: string): void {
     const task = this.running.get(taskId);
-    if (task && !task.controller.signal.aborted) task.controller.abort(new TaskAbortReason(kind, message));
+    if (task) {
+      if (!task.controller.signal.aborted) task.controller.abort(new TaskAbortReason(kind, message));
+      return;
+    }
+    // Claimed ahead, not started: it ends without running (a lost lease: it is simply dropped).
+    const ahead = this.takeAhead(taskId);
+    if (ahead && kind === 'cancelled') this.queueEnd(this.endFor(ahead, 'cancelled', 'cancelled', null));
+    else if (ahead && kind === 'lease-lost') this.logger.warn(`Task ${taskId} (claimed ahead) was taken away from this instance before it started`);
+  }
+
+  /** Removes a task claimed ahead from its line, if it is there. */
+  private takeAhead(taskId: string): ClaimedTask | undefined {
+    for (const state of Object.values(this.claimStates)) {
+      const index = state.ahead.findIndex((task) => task.taskId === taskId);
+      if (index >= 0) return state.ahead.splice(index, 1)[0];
+    }
+    return undefined;
   }
 
   private reportProgress(task: RunningTask, percent: number, message?: string): void {
@@ -631,6 +719,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
 
   private held(): HeldAttempt[] {
     const held: HeldAttempt[] = [...this.running.values()].map((r) => ({ taskId: r.claimed.taskId, attempt: r.claimed.attempt }));
+    for (const state of Object.values(this.claimStates)) for (const task of state.ahead) held.push({ taskId: task.taskId, attempt: task.attempt });
     for (const [taskId, attempt] of this.unwritten) if (!this.running.has(taskId)) held.push({ taskId, attempt });
     return held;
   }
@@ -648,7 +737,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       this.lastHeartbeatAt = now;
       for (const { taskId, attempt } of held) {
         const task = this.running.get(taskId);
-        if (!task || task.claimed.attempt !== attempt) continue;
+        // Not running: its outcome waits to be written (nothing to abort) or it was claimed ahead.
+        if (task ? task.claimed.attempt !== attempt : this.unwritten.has(taskId)) continue;
         if (!renewal.renewed.has(taskId)) this.abortRunning(taskId, 'lease-lost', 'This instance lost the lease of the task');
         else if (renewal.cancelRequested.has(taskId)) this.abortRunning(taskId, 'cancelled', 'Cancelled on request');
       }

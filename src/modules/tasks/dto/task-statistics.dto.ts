@@ -34,6 +34,7 @@ export class TaskStatisticsDto {
       running: [{ task_id: '019abf4e-…', task_type: 'test_execution', executor: 'event-loop', attempt: 1, started_at: '2026-11-27T09:59:59.000Z', progress: 40 }],
       pools: [{ kind: 'worker', size: 4, busy: 1, threads: 4, utilization: 0.12 }, { kind: 'event-loop', size: 16, busy: 3 }],
       unwritten_outcomes: 0,
+      claimed_ahead: 0,
     },
   })
   instance: Record<string, unknown>;

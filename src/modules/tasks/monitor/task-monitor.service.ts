@@ -44,6 +44,8 @@ export interface TaskStatistics {
     running: RunningTaskInfo[];
     pools: Array<{ kind: string; size: number; busy: number; threads?: number; utilization?: number }>;
     unwritten_outcomes: number;
+    /** Tasks leased to this instance that wait here for a slot (claimed ahead while tasks run short). */
+    claimed_ahead: number;
   };
 }
 
@@ -133,6 +135,7 @@ export class TaskMonitor {
         running: live.running,
         pools: live.executors,
         unwritten_outcomes: live.unwrittenOutcomes,
+        claimed_ahead: live.claimedAhead,
       },
     };
   }
