@@ -262,7 +262,9 @@ ${httpTable(ms)}
 ## How each system was configured
 
 - **ours**: the service's defaults; only the concurrency under test is set (\`TASK_MAX_IO_WORKERS\` = 1 or 50). No-op
-  handler on the event-loop executor; submits through \`TaskManager.submit\` / \`submitMany\`.
+  handler on the event-loop executor; submits through \`TaskManager.submit\` / \`submitMany\`. While tasks run short the
+  dispatcher claims ahead by itself (claims of up to twice the concurrency, like graphile-worker's local queue; see
+  docs/architecture.md) — a default, not a setting.
 - **raw pg**: \`INSERT\`; claim with \`UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)\`; complete with one
   \`UPDATE … WHERE id = ANY(…)\`; at concurrency 50 one loop claims 50, runs them, completes them in one statement.
 - **pg-boss ${info.machine.versions['pg-boss']}**: defaults = \`work()\` as shipped (batchSize 1, 2 s poll: poll-bound, measured over a
