@@ -20,6 +20,22 @@ export function newRowsJson(rows: readonly NewTaskRow[]): string {
   return `[${parts.join(',')}]`;
 }
 
+/**
+ * New task rows as a JSON array of arrays, positions as in SQLite's INSERT:
+ * [id, type, priority, run_at, created_at, input, max_retries, timeout, metadata,
+ * key, locked_by, locked_until]. SQLite extracts by position faster than by name
+ * (`value->>0` against `value->>'$.id'`: ~15 % more rows per second).
+ */
+export function newRowsArrayJson(rows: readonly NewTaskRow[]): string {
+  const parts = rows.map(
+    (r) =>
+      `["${r.taskId}",${JSON.stringify(r.taskType)},${r.priority},"${r.runAt.toISOString()}","${r.createdAt.toISOString()}",` +
+      `${r.inputJson},${r.maxRetries},${r.timeoutSeconds},${r.metadataJson},${r.idempotencyKey === null ? 'null' : JSON.stringify(r.idempotencyKey)},` +
+      (r.directClaim ? `${JSON.stringify(r.directClaim.workerId)},"${r.directClaim.leaseUntil.toISOString()}"]` : 'null,null]'),
+  );
+  return `[${parts.join(',')}]`;
+}
+
 /** Successful attempts as a JSON array. */
 export function completionsJson(completions: readonly Completion[]): string {
   const parts = completions.map(

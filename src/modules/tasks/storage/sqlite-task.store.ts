@@ -17,19 +17,21 @@ import type {
   RetryOutcome,
   TaskStore,
 } from './task-store.interface';
-import { attemptEndsJson, completionsJson, insertedResult, newRowsJson } from './batch-json';
+import { attemptEndsJson, completionsJson, insertedResult, newRowsArrayJson } from './batch-json';
 
 const WAITING = fromStatusesSql('claim');
 const TOP_LEVEL = TASK_PRIORITIES.length - 1;
 
-/** A row with `locked_by` is taken at submit by the local dispatcher: written running, attempt 1. */
+/**
+ * A row with `locked_by` is taken at submit by the local dispatcher: written running, attempt 1.
+ * ?1 is a JSON array of arrays (see `newRowsArrayJson` for the positions).
+ */
 const INSERT_BODY = `INSERT INTO tasks (task_id, task_type, status, priority, run_at, created_at, updated_at, input_data,
     max_retries, timeout_seconds, metadata, idempotency_key, attempt_history, attempt, started_at, locked_by, locked_until)
-  SELECT value->>'$.id', value->>'$.type', CASE WHEN value->>'$.locked_by' IS NULL THEN 'pending' ELSE 'running' END,
-         value->>'$.priority', value->>'$.run_at', value->>'$.created_at',
-         value->>'$.created_at', value->'$.input', value->>'$.max_retries', value->>'$.timeout', value->'$.metadata',
-         value->>'$.key', '[]', CASE WHEN value->>'$.locked_by' IS NULL THEN 0 ELSE 1 END,
-         CASE WHEN value->>'$.locked_by' IS NULL THEN NULL ELSE value->>'$.created_at' END, value->>'$.locked_by', value->>'$.locked_until'
+  SELECT value->>0, value->>1, CASE WHEN value->>10 IS NULL THEN 'pending' ELSE 'running' END,
+         value->>2, value->>3, value->>4, value->>4, value->5, value->>6, value->>7, value->8,
+         value->>9, '[]', CASE WHEN value->>10 IS NULL THEN 0 ELSE 1 END,
+         CASE WHEN value->>10 IS NULL THEN NULL ELSE value->>4 END, value->>10, value->>11
   FROM json_each(?1) WHERE true`;
 const INSERT = INSERT_BODY;
 const INSERT_KEYED = `${INSERT_BODY} ON CONFLICT DO NOTHING RETURNING task_id`;
@@ -289,7 +291,7 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   private async insertVia(exec: (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>, rows: readonly NewTaskRow[]): Promise<InsertResult[]> {
-    const json = newRowsJson(rows);
+    const json = newRowsArrayJson(rows);
     if (!rows.some((r) => r.idempotencyKey !== null)) {
       await exec(INSERT, [json]);
       return rows.map(insertedResult);
