@@ -1,6 +1,8 @@
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { TaskPriority, TaskStateConflictError, type TaskRecord } from '../../src/modules/tasks';
+import { Client } from 'pg';
+import { CLAIM } from '../../src/modules/tasks/storage/postgres-task.store';
 import type { TaskStore } from '../../src/modules/tasks/storage/task-store.interface';
 import { TASK_STORE } from '../../src/modules/tasks/task.constants';
 import { TestProbe, TestTasksModule } from '../fixtures/test-tasks.module';
@@ -530,6 +532,34 @@ describe(`Claims carrying completions on ${TEST_DIALECT}`, () => {
     const third = await store.claim(request('worker-2', 5), [completion(b.taskId, b.attempt, 'not mine')]);
     expect([...third.completed]).toEqual([]);
     expect((await t.tasks.get(b.taskId)).status).toBe('running');
+  });
+
+  // Only PostgreSQL chooses the commit mode per transaction.
+  (TEST_DIALECT === 'postgres' ? it : it.skip)('commits a claim without completions without waiting for the WAL flush, one with completions with it', async () => {
+    await t.tasks.submitMany('test.echo', [{ value: 1 }, { value: 2 }]);
+    const client = new Client({ connectionString: db.env.DATABASE_URL });
+    await client.connect();
+    try {
+      const serverDefault = (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0].synchronous_commit;
+      /** Runs the claim in a transaction that is rolled back, and reports the commit mode it left for that transaction. */
+      const commitModeOfClaim = async (completions: unknown[]) => {
+        await client.query('BEGIN');
+        try {
+          const now = new Date();
+          const { rows } = await client.query(CLAIM, [['test.echo'], [5], now, 5, 'worker-x', new Date(now.getTime() + 30_000), 0, JSON.stringify(completions)]);
+          expect(rows.filter((r: { kind: number }) => r.kind === 0).length).toBeGreaterThan(0);
+          return (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0].synchronous_commit;
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      };
+      expect(await commitModeOfClaim([])).toBe('off');
+      const carried = [{ id: '00000000-0000-7000-8000-000000000000', attempt: 1, result: null, ended_at: new Date().toISOString() }];
+      expect(await commitModeOfClaim(carried)).toBe(serverDefault);
+      expect(serverDefault).not.toBe('off');
+    } finally {
+      await client.end();
+    }
   });
 });
 

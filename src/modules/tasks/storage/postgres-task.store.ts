@@ -150,6 +150,20 @@ const ROW_CLAIMED = 0;
 const ROW_REFUSED = 1;
 const ROW_CONTENDED = 2;
 
+/**
+ * A claim that carries no completions commits without waiting for its WAL flush
+ * (`synchronous_commit = off` for that transaction only): ~0.3–0.5 ms less
+ * between a task's notification and its start on this machine. Nothing durable
+ * depends on it. If PostgreSQL crashed before the flush, the claim would be
+ * undone — the task waiting again, its attempt not counted — and the outcome
+ * this instance then writes would be refused by the fence (attempt and holder),
+ * so the task runs again: what a lost lease does. Any later synchronous commit
+ * (a completion, a submit) flushes the WAL up to it anyway. A claim that carries
+ * completions commits synchronously: a completed task stays completed.
+ */
+const claimCommitMode = (batch: string) =>
+  `(SELECT set_config('synchronous_commit', CASE WHEN jsonb_array_length(${batch}::jsonb) = 0 THEN 'off' ELSE current_setting('synchronous_commit') END, true)) IS NOT NULL`;
+
 function claimSql(capped: boolean): string {
   const batch = capped ? '$9' : '$8';
   const types = capped
@@ -201,6 +215,7 @@ WITH done AS (${completeSql(batch, '$5')}
   SET status = 'running', attempt = t.attempt + 1, started_at = $3, updated_at = $3,
       locked_by = $5, locked_until = $6, progress = 0, progress_message = NULL
   WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM picked)) AND t.status IN ${WAITING}
+    AND ${claimCommitMode(batch)}
   RETURNING t.task_id, t.task_type, t.priority, t.attempt, t.retry_count, t.max_retries, t.timeout_seconds,
             -- as epoch milliseconds: a number is parsed far faster than a timestamp string
             (extract(epoch FROM t.run_at) * 1000)::float8 AS run_at_ms, t.input_data
@@ -217,7 +232,8 @@ SELECT ${ROW_CONTENDED}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 WHERE (SELECT count(*) FROM claimed) < $4 AND (SELECT count(*) FROM candidates) > (SELECT count(*) FROM claimed)`;
 }
 
-const CLAIM = claimSql(false);
+/** The claim when no type has a cluster-wide limit (exported for the test of its commit mode). */
+export const CLAIM = claimSql(false);
 const CLAIM_CAPPED = claimSql(true);
 
 
