@@ -495,7 +495,7 @@ describe(`Restart on ${TEST_DIALECT}`, () => {
   });
 });
 
-describe(`Claims carrying completions on ${TEST_DIALECT}`, () => {
+describe(`Claims and outcome writes on ${TEST_DIALECT}`, () => {
   let db: TestDatabase;
   let t: TestApp;
 
@@ -509,7 +509,7 @@ describe(`Claims carrying completions on ${TEST_DIALECT}`, () => {
     await db?.drop();
   });
 
-  it('writes the completions it carries, and reports the ones the fence refused', async () => {
+  it('writes only the completions of attempts this worker holds (the fence)', async () => {
     const store = t.app.get<TaskStore>(TASK_STORE);
     const request = (workerId: string, limit: number) => {
       const now = new Date();
@@ -523,40 +523,33 @@ describe(`Claims carrying completions on ${TEST_DIALECT}`, () => {
       taskId, attempt, resultJson: JSON.stringify({ value }), endedAt: new Date(), progressMessage: null, taskType: 'test.echo', startedAt: new Date(),
     });
     // a: the attempt this worker holds; b: an attempt it never held (as after losing the lease to a retry).
-    const second = await store.claim(request('worker-1', 5), [completion(a.taskId, a.attempt, 'a done'), completion(b.taskId, b.attempt + 1, 'stale')]);
-    expect([...second.completed]).toEqual([a.taskId]);
-    expect(second.tasks.map((task) => task.taskId)).toEqual([ids[2]]);
+    const landed = await store.complete([completion(a.taskId, a.attempt, 'a done'), completion(b.taskId, b.attempt + 1, 'stale')], 'worker-1');
+    expect([...landed]).toEqual([a.taskId]);
     expect(await t.tasks.get(a.taskId)).toMatchObject({ status: 'completed', result_data: { value: 'a done' } });
     expect(await t.tasks.get(b.taskId)).toMatchObject({ status: 'running', result_data: null });
-    // Another worker's claim cannot complete what worker-1 holds.
-    const third = await store.claim(request('worker-2', 5), [completion(b.taskId, b.attempt, 'not mine')]);
-    expect([...third.completed]).toEqual([]);
+    // Another worker cannot complete what worker-1 holds.
+    expect([...(await store.complete([completion(b.taskId, b.attempt, 'not mine')], 'worker-2'))]).toEqual([]);
     expect((await t.tasks.get(b.taskId)).status).toBe('running');
+    expect((await store.claim(request('worker-1', 5))).tasks.map((task) => task.taskId)).toEqual([ids[2]]);
   });
 
   // Only PostgreSQL chooses the commit mode per transaction.
-  (TEST_DIALECT === 'postgres' ? it : it.skip)('commits a claim without completions without waiting for the WAL flush, one with completions with it', async () => {
+  (TEST_DIALECT === 'postgres' ? it : it.skip)('commits a claim without waiting for the WAL flush (the session keeps its synchronous mode)', async () => {
     await t.tasks.submitMany('test.echo', [{ value: 1 }, { value: 2 }]);
     const client = new Client({ connectionString: db.env.DATABASE_URL });
     await client.connect();
+    const commitMode = async () => (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0].synchronous_commit;
     try {
-      const serverDefault = (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0].synchronous_commit;
-      /** Runs the claim in a transaction that is rolled back, and reports the commit mode it left for that transaction. */
-      const commitModeOfClaim = async (completions: unknown[]) => {
-        await client.query('BEGIN');
-        try {
-          const now = new Date();
-          const { rows } = await client.query(CLAIM, [['test.echo'], [5], now, 5, 'worker-x', new Date(now.getTime() + 30_000), 0, JSON.stringify(completions)]);
-          expect(rows.filter((r: { kind: number }) => r.kind === 0).length).toBeGreaterThan(0);
-          return (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0].synchronous_commit;
-        } finally {
-          await client.query('ROLLBACK');
-        }
-      };
-      expect(await commitModeOfClaim([])).toBe('off');
-      const carried = [{ id: '00000000-0000-7000-8000-000000000000', attempt: 1, result: null, ended_at: new Date().toISOString() }];
-      expect(await commitModeOfClaim(carried)).toBe(serverDefault);
+      const serverDefault = await commitMode();
       expect(serverDefault).not.toBe('off');
+      await client.query('BEGIN');
+      const now = new Date();
+      const { rows } = await client.query(CLAIM, [['test.echo'], [5], now, 5, 'worker-x', new Date(now.getTime() + 30_000), 0]);
+      expect(rows.filter((r: { kind: number }) => r.kind === 0).length).toBe(2);
+      expect(await commitMode()).toBe('off');
+      await client.query('ROLLBACK');
+      // Set for that transaction only: the outcome writes and submits of the session commit synchronously.
+      expect(await commitMode()).toBe(serverDefault);
     } finally {
       await client.end();
     }

@@ -302,8 +302,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     const active = this.claimStates[kind].active;
     const capacity = this.executors[kind].size;
     // Back-pressure: when the database falls behind on outcome writes, stop taking new work. Up to two
-    // claims' worth of outcomes may wait (one carried by the claim out, one filling; a claim takes up
-    // to twice the executor while tasks run short) before the slots shrink.
+    // claims' worth of outcomes may wait (one batch being written, one filling; a claim takes up to
+    // twice the executor while tasks run short) before the slots shrink.
     const backlog = Math.max(0, this.unwritten.size - 4 * (this.options.maxCpuWorkers + this.options.maxIoWorkers));
     return capacity - active - this.claimStates[kind].direct - backlog;
   }
@@ -338,16 +338,14 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Claims until the executor is full or nothing more is due. Each claim also
-   * carries the completions waiting to be written, so that in a steady flow one
-   * round trip both finishes a batch and takes the next. Tasks claimed ahead
-   * start once the next claim is sent, so that they run while it is out.
+   * Claims until the executor is full or nothing more is due. Tasks claimed
+   * ahead start once the next claim is sent, so that they run while it is out;
+   * their outcomes are written meanwhile on another connection (`flushWrites`).
    */
   private async claimLoop(kind: TaskExecutorKind): Promise<void> {
     const state = this.claimStates[kind];
     if (state.inFlight || this.state !== 'running') return;
     state.inFlight = true;
-    let carried: Completion[] = [];
     try {
       for (;;) {
         state.again = false;
@@ -355,26 +353,20 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
         const types = this.registry.types(kind);
         if (room <= 0 || types.length === 0) break;
         const now = new Date();
-        carried = this.completions.splice(0, WRITE_BATCH);
-        const claiming = this.store.claim(
-          {
-            types,
-            perTypeLimits: types.map(() => room),
-            globalLimits: types.map((type) => this.concurrencyLimit(type)),
-            limit: room,
-            now,
-            leaseUntil: new Date(now.getTime() + this.options.leaseMs),
-            workerId: this.workerId,
-            agingMs: this.options.priorityAgingMs,
-          },
-          carried,
-        );
+        const claiming = this.store.claim({
+          types,
+          perTypeLimits: types.map(() => room),
+          globalLimits: types.map((type) => this.concurrencyLimit(type)),
+          limit: room,
+          now,
+          leaseUntil: new Date(now.getTime() + this.options.leaseMs),
+          workerId: this.workerId,
+          agingMs: this.options.priorityAgingMs,
+        });
         // On the next tick: a pooled query is sent on a tick of its own, and it must be out first.
         process.nextTick(() => this.startAhead(kind));
-        const { tasks: claimed, completed, contended } = await claiming;
+        const { tasks: claimed, contended } = await claiming;
         this.claimFailures = 0;
-        this.written(carried, completed, true);
-        carried = [];
         if (this.state !== 'running') {
           for (const task of claimed) this.queueEnd(this.endFor(task, 'pending', 'released', null));
           break;
@@ -389,8 +381,6 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
         if (!again && !state.again) break;
       }
     } catch (error) {
-      // The carried completions were not written: they go back in line for the next write.
-      this.completions.unshift(...carried);
       this.claimFailures++;
       const delay = Math.min(100 * 2 ** this.claimFailures, 5000);
       this.logger.warn(`Claim failed (${(error as Error).message}); trying again in ${delay} ms`);
@@ -400,7 +390,6 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     }
     this.startAhead(kind);
     if (state.again && this.state === 'running') this.wake(kind);
-    else if (this.completions.length > 0) this.scheduleFlush();
   }
 
   // ---------------------------------------------------------------- taken at submit
@@ -625,16 +614,16 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Writes completions on the next turn of the event loop, unless a claim is
-   * about to go (or going) to the database: it will carry them.
+   * Writes completions on the next turn of the event loop, with every other
+   * completion of this turn (a batch of short tasks finishing together). The
+   * write runs while the next claim is out, on another connection.
    */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      const claiming = Object.values(this.claimStates).some((s) => s.scheduled || (s.inFlight && s.more));
-      if (!claiming || this.state !== 'running') void this.flushWrites();
+      void this.flushWrites();
     });
   }
 

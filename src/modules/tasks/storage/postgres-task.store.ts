@@ -108,17 +108,13 @@ const idsOf = (batch: string) => `ARRAY(SELECT (e->>'id')::uuid FROM jsonb_array
  * The API lists both (see task-query.service). Building and appending the entry
  * cost ~15 % of the drain rate.
  */
-function completeSql(batch: string, worker: string): string {
-  return `
+const COMPLETE = `
 UPDATE tasks t
 SET status = 'completed', result_data = u.result, completed_at = u.ended_at, updated_at = u.ended_at,
     progress = 100, progress_message = COALESCE(u.message, t.progress_message), locked_until = NULL
-FROM jsonb_to_recordset(${batch}::jsonb) AS u(id uuid, attempt int, result jsonb, ended_at timestamptz, message text)
-WHERE t.task_id = ANY (${idsOf(batch)}) AND t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = ${worker} AND ${STILL_RUNNING}
+FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, attempt int, result jsonb, ended_at timestamptz, message text)
+WHERE t.task_id = ANY (${idsOf('$1')}) AND t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = $2 AND ${STILL_RUNNING}
 RETURNING t.task_id`;
-}
-
-const COMPLETE = completeSql('$1', '$2');
 
 /**
  * The claim. For every (type, priority) pair it reads the head of that slice of
@@ -137,35 +133,30 @@ const COMPLETE = completeSql('$1', '$2');
  * row and committed after the snapshot) just leaves that row out of this claim
  * — it stays waiting, and the status test makes that explicit.
  *
- * The same statement first writes the outcomes of tasks that just completed
- * here (the last parameter, see COMPLETE): in a steady drain every round trip (and every WAL
- * flush) both finishes a batch and takes the next one.
+ * Outcomes are not written here but by their own statements, on another
+ * connection, while the next claim runs: the two use two PostgreSQL backends
+ * (and cores) at once. Carrying the completions inside the claim statement — one
+ * round trip and one WAL flush for both — was measured and lost ~20 % of the
+ * drain rate once claims were pipelined (see the dispatcher's claiming ahead).
+ *
+ * The claim commits without waiting for its WAL flush (\`synchronous_commit =
+ * off\` for that transaction, set inside the statement): ~0.2 ms less between
+ * a task's notification and its start. Nothing durable depends on it. If
+ * PostgreSQL crashed before the flush, the claim would be undone — the task
+ * waiting again, its attempt not counted — and the outcome this instance then
+ * writes would be refused by the fence (attempt and holder), so the task runs
+ * again: what a lost lease does. Any later synchronous commit (an outcome, a
+ * submit) flushes the WAL up to it anyway.
  *
  * `capped`: some types have a cluster-wide concurrency limit (`$8`, NULL for
  * none): each type's share is its limit minus what already runs, applied with a
  * window over the ranked heads. Without limits that machinery is left out.
  */
-/** What a row of the claim's result is: a task taken, a carried completion the fence refused, or the contention mark. */
+/** What a row of the claim's result is: a task taken, or the contention mark. */
 const ROW_CLAIMED = 0;
-const ROW_REFUSED = 1;
-const ROW_CONTENDED = 2;
-
-/**
- * A claim that carries no completions commits without waiting for its WAL flush
- * (`synchronous_commit = off` for that transaction only): ~0.3–0.5 ms less
- * between a task's notification and its start on this machine. Nothing durable
- * depends on it. If PostgreSQL crashed before the flush, the claim would be
- * undone — the task waiting again, its attempt not counted — and the outcome
- * this instance then writes would be refused by the fence (attempt and holder),
- * so the task runs again: what a lost lease does. Any later synchronous commit
- * (a completion, a submit) flushes the WAL up to it anyway. A claim that carries
- * completions commits synchronously: a completed task stays completed.
- */
-const claimCommitMode = (batch: string) =>
-  `(SELECT set_config('synchronous_commit', CASE WHEN jsonb_array_length(${batch}::jsonb) = 0 THEN 'off' ELSE current_setting('synchronous_commit') END, true)) IS NOT NULL`;
+const ROW_CONTENDED = 1;
 
 function claimSql(capped: boolean): string {
-  const batch = capped ? '$9' : '$8';
   const types = capped
     ? `types AS (
   SELECT ty.task_type,
@@ -189,8 +180,7 @@ function claimSql(capped: boolean): string {
   SELECT task_id, run_at, eff FROM heads ORDER BY eff DESC, run_at, task_id LIMIT $4 * 2
 )`;
   return `
-WITH done AS (${completeSql(batch, '$5')}
-), ${types}heads AS (
+WITH ${types}heads AS (
   SELECT h.task_id, h.task_type, h.run_at, h.eff, ty.cap
   FROM ${typeSource}
   CROSS JOIN unnest(${PRIORITIES}, ${LEVELS}) AS p(priority, level)
@@ -215,16 +205,12 @@ WITH done AS (${completeSql(batch, '$5')}
   SET status = 'running', attempt = t.attempt + 1, started_at = $3, updated_at = $3,
       locked_by = $5, locked_until = $6, progress = 0, progress_message = NULL
   WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM picked)) AND t.status IN ${WAITING}
-    AND ${claimCommitMode(batch)}
+    AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL
   RETURNING t.task_id, t.task_type, t.priority, t.attempt, t.retry_count, t.max_retries, t.timeout_seconds,
             -- as epoch milliseconds: a number is parsed far faster than a timestamp string
             (extract(epoch FROM t.run_at) * 1000)::float8 AS run_at_ms, t.input_data
 )
 SELECT ${ROW_CLAIMED} AS kind, c.* FROM claimed c
-UNION ALL
-SELECT ${ROW_REFUSED}, r.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM (SELECT (e->>'id')::uuid AS id FROM jsonb_array_elements(${batch}::jsonb) AS e) r
-WHERE r.id NOT IN (SELECT task_id FROM done)
 UNION ALL
 -- Checked only when the claim came back short: counts the candidates again (NOT MATERIALIZED
 -- keeps \`candidates\` inlined in \`picked\`, where the planner can stop reading it early).
@@ -339,11 +325,9 @@ function isUniform(rows: readonly NewTaskRow[]): boolean {
 
 interface ClaimRow extends QueryResultRow {
   /**
-   * ROW_CLAIMED: a task taken. ROW_REFUSED: a carried completion the fence refused (the
-   * attempt was no longer this instance's; only refusals come back — usually none — rather
-   * than a row for every completion written). ROW_CONTENDED: fewer tasks were taken than
-   * asked for while due ones were in sight — other instances held them (SKIP LOCKED) or
-   * took them first. The other columns are null on the last two.
+   * ROW_CLAIMED: a task taken. ROW_CONTENDED: fewer tasks were taken than asked for
+   * while due ones were in sight — other instances held them (SKIP LOCKED) or took
+   * them first. The other columns are null on that one.
    */
   kind: number;
   task_id: string;
@@ -474,7 +458,7 @@ export class PostgresTaskStore implements TaskStore {
     });
   }
 
-  async claim(request: ClaimRequest, completions: readonly Completion[] = []): Promise<ClaimResult> {
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
     const capped = request.globalLimits.some((limit) => limit !== null);
     const values = [
       request.types,
@@ -485,7 +469,6 @@ export class PostgresTaskStore implements TaskStore {
       request.leaseUntil,
       request.agingMs,
       ...(capped ? [request.globalLimits] : []),
-      completionsJson(completions),
     ];
     let rows: ClaimRow[];
     if (!capped) {
@@ -508,10 +491,8 @@ export class PostgresTaskStore implements TaskStore {
       }
     }
     const tasks: ClaimedTask[] = [];
-    const completed = new Set(completions.map((c) => c.taskId));
     let contended = false;
     for (const r of rows) {
-      if (r.kind === ROW_REFUSED) completed.delete(r.task_id);
       if (r.kind === ROW_CONTENDED) contended = true;
       if (r.kind !== ROW_CLAIMED) continue;
       tasks.push({
@@ -527,7 +508,7 @@ export class PostgresTaskStore implements TaskStore {
         input: r.input_data,
       });
     }
-    return { tasks, completed, contended };
+    return { tasks, contended };
   }
 
   async complete(completions: readonly Completion[], workerId: string): Promise<Set<string>> {

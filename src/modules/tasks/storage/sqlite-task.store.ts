@@ -313,9 +313,7 @@ export class SqliteTaskStore implements TaskStore {
     });
   }
 
-  async claim(request: ClaimRequest, completions: readonly Completion[] = []): Promise<ClaimResult> {
-    // Here a round trip costs no network: the carried completions are simply written first.
-    const completed = completions.length > 0 ? await this.complete(completions, request.workerId) : new Set<string>();
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
     const now = request.now.toISOString();
     const params: unknown[] = [now, request.agingMs, request.limit, request.workerId, request.leaseUntil.toISOString()];
     const capped = request.globalLimits.some((limit) => limit !== null);
@@ -333,7 +331,7 @@ export class SqliteTaskStore implements TaskStore {
       startedAt: request.now,
       input: r.input_data === null ? null : JSON.parse(r.input_data),
     }));
-    return { tasks, completed };
+    return { tasks };
   }
 
   async complete(completions: readonly Completion[], workerId: string): Promise<Set<string>> {

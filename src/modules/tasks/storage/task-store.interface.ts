@@ -59,11 +59,9 @@ export interface ClaimedTask {
   input: unknown;
 }
 
-/** What a claim took, and which of the completions it carried landed. */
+/** What a claim took. */
 export interface ClaimResult {
   tasks: ClaimedTask[];
-  /** Ids of the carried completions whose write landed (the others had lost their lease). */
-  completed: Set<string>;
   /**
    * Fewer tasks were taken than asked for although due ones were in sight: other
    * instances held or took them at that moment. Claiming again at once finds the next ones.
@@ -144,11 +142,8 @@ export interface TaskStore {
   /** Inserts inside the caller's transaction. */
   insertWith(manager: EntityManager, rows: readonly NewTaskRow[]): Promise<InsertResult[]>;
 
-  /**
-   * Takes due tasks; first writes `completions` (successful attempts of this
-   * worker) in the same round trip, when there are any.
-   */
-  claim(request: ClaimRequest, completions?: readonly Completion[]): Promise<ClaimResult>;
+  /** Takes due tasks. */
+  claim(request: ClaimRequest): Promise<ClaimResult>;
   /** Writes successful attempts; returns the ids whose write landed (the others had lost their lease). */
   complete(completions: readonly Completion[], workerId: string): Promise<Set<string>>;
   /** Writes failed / timed-out / cancelled / released attempts; returns the ids whose write landed. */
