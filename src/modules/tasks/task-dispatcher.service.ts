@@ -93,9 +93,10 @@ const newClaimState = (): ClaimState => ({
  *
  * Flow of one task: claim (one statement for the whole batch) → executor →
  * outcome queued → written with the other outcomes of the moment in one
- * statement. Claims ask for the executors' free slots — plus one executor's
- * worth ahead while tasks run short (see `claimRoom`) — and stop while too
- * many outcomes are still waiting to be written.
+ * statement, while the next claim runs. Claims ask for the executors' free
+ * slots — more while tasks run short, which then wait here for a slot (see
+ * `claimRoom`) — and stop while too many outcomes are still waiting to be
+ * written.
  */
 @Injectable()
 export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
