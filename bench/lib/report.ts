@@ -253,6 +253,8 @@ ${cpuTable(ms)}
 
 ## Depth: drain rate with a small and a huge backlog (PostgreSQL, concurrency 50, 10,000 tasks drained)
 
+The backlog is inserted in SQL, then \`VACUUM ANALYZE\` (as a long-standing backlog would be), then drained.
+
 ${depthTable(ms)}
 
 ## HTTP (autocannon against the service, an API-only process; 10 connections)

@@ -616,6 +616,24 @@ describe(`Claiming ahead on ${TEST_DIALECT}`, () => {
     }
   });
 
+  it('renews the leases of tasks claimed ahead: they outlive several leases and still run once, in their first attempt', async () => {
+    const t = await createTestApp({ env: { ...db.env, TASK_MAX_IO_WORKERS: '2', TASK_LEASE_MS: '600', TASK_HEARTBEAT_INTERVAL_MS: '100' }, imports: [TestTasksModule] });
+    const probe = t.app.get(TestProbe);
+    try {
+      const gated = await sixAhead(t);
+      await sleep(2000);
+      // Still here and still ours: no recovery took them back (recovery runs every heartbeat).
+      expect(t.dispatcher.snapshot().claimedAhead).toBe(6);
+      expect(await runningInStore(t, 'test.record')).toEqual([...gated].sort());
+      probe.open();
+      for (const id of gated) expect((await t.waitForStatus(id, 'completed')).attempt).toBe(1);
+      expect([...probe.started].sort()).toEqual(['g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7']);
+    } finally {
+      probe.open();
+      await t.close();
+    }
+  });
+
   it('hands tasks claimed ahead back to the queue at once on shutdown, while running ones finish', async () => {
     const t = await createTestApp({ env: { ...db.env, TASK_MAX_IO_WORKERS: '2' }, imports: [TestTasksModule] });
     const probe = t.app.get(TestProbe);
