@@ -109,8 +109,37 @@ describe(`Concurrent start-up on ${TEST_DIALECT}`, () => {
       });
       const apps = await Promise.all(boots);
       const dataSource = apps[0].get(DataSource);
-      expect(await dataSource.query('SELECT name FROM migrations ORDER BY id')).toEqual([{ name: 'CreateTasks1764230400000' }, { name: 'CreatePipelineTables1764234000000' }]);
+      const expected = ['CreateTasks1764230400000', 'CreatePipelineTables1764234000000', ...(TEST_DIALECT === 'postgres' ? ['CheaperTaskChecks1764241200000'] : [])];
+      expect(await dataSource.query('SELECT name FROM migrations ORDER BY id')).toEqual(expected.map((name) => ({ name })));
       await Promise.all(apps.map((a) => a.close()));
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('leaves a tasks table that refuses a status or priority outside the model, and takes every one inside it', async () => {
+    const db = await createTestDatabase();
+    try {
+      const moduleRef = await Test.createTestingModule({
+        imports: [AppModule.forRoot({ ...FAST_ENGINE_ENV, ...db.env, TASK_WORKER_ENABLED: 'false' }, [TestTasksModule])],
+      }).compile();
+      const app = moduleRef.createNestApplication({ logger: false });
+      await app.init();
+      const dataSource = app.get(DataSource);
+      const pg = TEST_DIALECT === 'postgres';
+      let n = 0;
+      const insert = (status: string, priority: number) =>
+        dataSource.query(
+          `INSERT INTO tasks (task_id, task_type, status, priority, run_at, created_at, updated_at, max_retries, timeout_seconds${pg ? '' : ', metadata, attempt_history'})
+           VALUES ($1, 'test.echo', $2, $3, $4, $4, $4, 0, 60${pg ? '' : ", '{}', '[]'"})`,
+          [`00000000-0000-7000-8000-${String(++n).padStart(12, '0')}`, status, priority, new Date().toISOString()],
+        );
+      for (const status of ['pending', 'running', 'completed', 'failed', 'retrying', 'cancelled', 'timeout']) await insert(status, 5);
+      for (const priority of [1, 10, 20]) await insert('pending', priority);
+      await expect(insert('paused', 5)).rejects.toThrow(/check/i);
+      await expect(insert('pending', 7)).rejects.toThrow(/check/i);
+      expect(await dataSource.query('SELECT count(*) AS n FROM tasks')).toEqual([{ n: pg ? '10' : 10 }]);
+      await app.close();
     } finally {
       await db.drop();
     }

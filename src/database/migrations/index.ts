@@ -2,7 +2,8 @@ import { CreateTasks1764230400000 as PostgresCreateTasks } from './postgres/1764
 import { CreateTasks1764230400000 as SqliteCreateTasks } from './sqlite/1764230400000-create-tasks';
 import { CreatePipelineTables1764234000000 as PostgresCreatePipelineTables } from './postgres/1764234000000-create-pipeline-tables';
 import { CreatePipelineTables1764234000000 as SqliteCreatePipelineTables } from './sqlite/1764234000000-create-pipeline-tables';
+import { CheaperTaskChecks1764241200000 as PostgresCheaperTaskChecks } from './postgres/1764241200000-cheaper-task-checks';
 
 /** Migrations per dialect, in order. Listed explicitly so they load the same from sources and from `dist`. */
-export const POSTGRES_MIGRATIONS = [PostgresCreateTasks, PostgresCreatePipelineTables];
+export const POSTGRES_MIGRATIONS = [PostgresCreateTasks, PostgresCreatePipelineTables, PostgresCheaperTaskChecks];
 export const SQLITE_MIGRATIONS = [SqliteCreateTasks, SqliteCreatePipelineTables];
