@@ -173,7 +173,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       this.events.onCancelRequested((taskId) => this.abortRunning(taskId, 'cancelled', 'Cancelled on request')),
     );
     await this.notifier.listen({
-      onNewTasks: () => this.wakeAll(),
+      onNewTasks: () => this.wakeAll(true),
       onCancel: (taskId) => this.abortRunning(taskId, 'cancelled', 'Cancelled on request'),
     });
     this.every(this.options.pollIntervalMs, () => this.wakeAll());
@@ -255,8 +255,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     for (const kind of kinds) this.wake(kind);
   }
 
-  private wakeAll(): void {
-    for (const kind of this.activeKinds()) this.wake(kind);
+  private wakeAll(now = false): void {
+    for (const kind of this.activeKinds()) this.wake(kind, now);
   }
 
   /**
@@ -264,12 +264,19 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
    * (`setImmediate`), so that every wake-up of the current turn — a batch of fast
    * tasks finishing together, a burst of submits — is served by one claim that
    * fills all the free slots, instead of one round trip per freed slot.
+   * `now`: another process's notification, one per burst at most (senders
+   * rate-limit them): its claim goes out at once, not a turn later (~0.05 ms
+   * of the cross-process latency).
    */
-  private wake(kind: TaskExecutorKind): void {
+  private wake(kind: TaskExecutorKind, now = false): void {
     const state = this.claimStates[kind];
     state.more = true;
     if (state.inFlight) {
       state.again = true;
+      return;
+    }
+    if (now) {
+      void this.claimLoop(kind);
       return;
     }
     if (state.scheduled) return;
