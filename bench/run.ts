@@ -29,7 +29,7 @@ const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/p
 type DbKind = 'pg' | 'sqlite' | 'none';
 
 interface PlanItem {
-  group: 'enqueue' | 'drain' | 'latency' | 'cpu' | 'depth' | 'http';
+  group: 'enqueue' | 'drain' | 'latency' | 'cpu' | 'depth' | 'memory' | 'http';
   system: string;
   setting: string;
   db: DbKind;
@@ -69,7 +69,8 @@ function plan(): PlanItem[] {
   items.push({ group: 'latency', system: 'ours (PostgreSQL)', setting: 'same process', db: 'pg', script: ours, args: { op: 'latency', mode: 'same-process', n: LAT } });
   items.push({ group: 'latency', system: 'ours (PostgreSQL)', setting: 'other process (NOTIFY)', db: 'pg', script: ours, args: { op: 'latency', mode: 'cross-process', n: LAT } });
   items.push({ group: 'latency', system: 'ours (SQLite)', setting: 'same process', db: 'sqlite', script: ours, args: { op: 'latency', mode: 'same-process', n: LAT } });
-  items.push({ group: 'latency', system: 'raw pg', setting: 'LISTEN/NOTIFY, other process role', db: 'pg', script: anchor('raw-pg'), args: { op: 'latency', n: LAT } });
+  items.push({ group: 'latency', system: 'raw pg', setting: 'LISTEN/NOTIFY, one process', db: 'pg', script: anchor('raw-pg'), args: { op: 'latency', n: LAT } });
+  items.push({ group: 'latency', system: 'raw pg', setting: 'LISTEN/NOTIFY, other process', db: 'pg', script: anchor('raw-pg'), args: { op: 'latency', mode: 'cross-process', n: LAT } });
   items.push({ group: 'latency', system: 'pg-boss', setting: 'LISTEN/NOTIFY (useListenNotify + queue notify)', db: 'pg', script: anchor('pgboss'), args: { op: 'latency', n: LAT } });
   items.push({ group: 'latency', system: 'graphile-worker', setting: 'LISTEN/NOTIFY', db: 'pg', script: anchor('graphile'), args: { op: 'latency', n: LAT } });
   items.push({ group: 'latency', system: 'BullMQ (Redis)', setting: 'blocking wait', db: 'none', script: anchor('bullmq'), args: { op: 'latency', n: LAT } });
@@ -83,6 +84,8 @@ function plan(): PlanItem[] {
   const DEEP = quick ? 200_000 : 1_000_000;
   items.push({ group: 'depth', system: 'ours (PostgreSQL)', setting: '10,000 queued', db: 'pg', script: ours, args: { op: 'drain', n: 10_000, depth: 10_000, concurrency: 50 } });
   items.push({ group: 'depth', system: 'ours (PostgreSQL)', setting: `${DEEP.toLocaleString('en')} queued`, db: 'pg', script: ours, args: { op: 'drain', n: 10_000, depth: DEEP, concurrency: 50 }, timeoutMs: 600_000 });
+
+  items.push({ group: 'memory', system: 'ours (PostgreSQL)', setting: 'engine started, idle', db: 'pg', script: ours, args: { op: 'floor' } });
 
   for (const [system, db] of [['ours (PostgreSQL)', 'pg'], ['ours (SQLite)', 'sqlite']] as const) {
     items.push({ group: 'http', system, setting: 'autocannon, 10 connections', db, script: join(BUILD, 'scenarios', 'http.js'), args: { seconds: quick ? 3 : 10 } });
@@ -175,7 +178,7 @@ async function main(): Promise<void> {
       }
     }
     measurements.push({ group: item.group, system: item.system, setting: item.setting, runs, errors });
-    const summary = runs.map((r) => r.jobs_per_s ?? r.p50 ?? r.us_per_task ?? r.requests_per_s ?? '?').join(' / ');
+    const summary = runs.map((r) => r.jobs_per_s ?? r.p50 ?? r.us_per_task ?? r.requests_per_s ?? r.rss_engine_idle_mb ?? '?').join(' / ');
     console.log(`  ${item.group.padEnd(8)} ${item.system.padEnd(20)} ${item.setting.slice(0, 60).padEnd(60)} ${summary}${errors.length ? `  (${errors.length} failed)` : ''}`);
     for (const e of errors) console.log(`      ${e.split('\n')[0]}`);
   }

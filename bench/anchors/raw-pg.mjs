@@ -1,6 +1,9 @@
 // A minimal raw PostgreSQL queue with `pg`: the practical limit for a Postgres-backed queue.
 // INSERT; claim with FOR UPDATE SKIP LOCKED in batches; complete in one statement.
 // Usage: node raw-pg.mjs '{"op":"enqueue"|"drain"|"latency", "mode", "n", "url"}'
+// (latency: mode "cross-process" inserts from a child process, as our "other process" scenario does)
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const a = JSON.parse(process.argv[2] ?? '{}');
@@ -110,6 +113,20 @@ async function latency() {
     };
     listener.on('notification', () => void claim());
   });
+  if (a.mode === 'cross-process') {
+    // The listener waits idle in this process, as a worker does; the inserts come from another one.
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify({ ...a, op: 'latency-submitter' })], { stdio: ['ignore', 'inherit', 'inherit'] });
+    await new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`submitter exited ${code}`)))));
+  } else await latencySubmitter();
+  await finished;
+  await listener.end();
+  const sorted = latencies.sort((x, y) => x - y);
+  const pct = (p) => Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] * 100) / 100;
+  report({ p50: pct(50), p95: pct(95), p99: pct(99), n: sorted.length });
+}
+
+/** 20 warm-up jobs, then n jobs on a 20 ms grid, each inserted with its NOTIFY and carrying its submit time. */
+async function latencySubmitter() {
   for (let i = 0; i < 20; i++) { await pool.query({ ...INSERT_NOTIFY, values: [JSON.stringify({ seq: -1, t0: wall() })] }); await sleep(5); }
   await sleep(200);
   const start = performance.now();
@@ -118,13 +135,8 @@ async function latency() {
     if (wait > 0) await sleep(wait);
     await pool.query({ ...INSERT_NOTIFY, values: [JSON.stringify({ seq, t0: wall() })] });
   }
-  await finished;
-  await listener.end();
-  const sorted = latencies.sort((x, y) => x - y);
-  const pct = (p) => Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] * 100) / 100;
-  report({ p50: pct(50), p95: pct(95), p99: pct(99), n: sorted.length });
 }
 
 await pool.query(SCHEMA);
-await { enqueue, drain, latency }[a.op]();
+await { enqueue, drain, latency, 'latency-submitter': latencySubmitter }[a.op]();
 await pool.end();

@@ -1,6 +1,6 @@
 /** One measured row: a system in one setting, measured `runs.length` times. */
 export interface Measurement {
-  group: 'enqueue' | 'drain' | 'latency' | 'cpu' | 'depth' | 'http';
+  group: 'enqueue' | 'drain' | 'latency' | 'cpu' | 'depth' | 'memory' | 'http';
   system: string;
   setting: string;
   runs: Array<Record<string, unknown>>;
@@ -61,6 +61,16 @@ function cpuTable(ms: Measurement[]): string {
     const s = stat(m, 'us_per_task');
     lines.push(`| ${m.system} | ${m.setting} | ${fmt(s.median)} | ${fmt(s.min)}–${fmt(s.max)} | ${fmt(stat(m, 'wall_ms').median)} | ${m.runs.length} |`);
   }
+  return lines.join('\n');
+}
+
+function memoryTable(ms: Measurement[]): string {
+  const floor = find(ms, 'memory', 'ours (PostgreSQL)');
+  const drain = find(ms, 'drain', 'ours (PostgreSQL)', 'concurrency 50');
+  const lines = ['| process | RSS (MB, median) | heap used after GC (MB) |', '| --- | ---: | ---: |'];
+  lines.push(`| bare Node (\`node -e\`) | ${fmt(stat(floor, 'rss_bare_node_mb').median, 1)} | – |`);
+  lines.push(`| engine started and idle, before any task | ${fmt(stat(floor, 'rss_engine_idle_mb').median, 1)} | ${fmt(stat(floor, 'heap_used_after_gc_mb').median, 1)} |`);
+  lines.push(`| after the drain (concurrency 50) | ${fmt(stat(drain, 'rss_after_mb').median, 1)} | ${fmt(stat(drain, 'heap_used_after_gc_mb').median, 1)} |`);
   return lines.join('\n');
 }
 
@@ -128,8 +138,9 @@ function targets(ms: Measurement[]): Target[] {
   check('Latency, same process: p50 ≤ 2 ms', stat(same, 'p50').median, 2, `${fmt(stat(same, 'p50').median, 2)} ms`, false);
   check('Latency, same process: p99 ≤ 8 ms', stat(same, 'p99').median, 8, `${fmt(stat(same, 'p99').median, 2)} ms`, false);
   const cross = stat(find(ms, 'latency', 'ours (PostgreSQL)', 'other process'), 'p50').median;
-  const raw = stat(find(ms, 'latency', 'raw pg'), 'p50').median;
-  check('Latency, other process (NOTIFY): p50 ≤ raw LISTEN/NOTIFY', cross, raw, `${fmt(cross, 2)} ms vs ${fmt(raw, 2)} ms`, false);
+  // Against raw LISTEN/NOTIFY with its listener idle in another process too (the one-process figure is in the table below).
+  const raw = stat(find(ms, 'latency', 'raw pg', 'LISTEN/NOTIFY, other process'), 'p50').median;
+  check('Latency, other process (NOTIFY): p50 ≤ raw LISTEN/NOTIFY, other process', cross, raw, `${fmt(cross, 2)} ms vs ${fmt(raw, 2)} ms`, false);
 
   const exec = stat(find(ms, 'cpu', 'ours', 'worker executor'), 'us_per_task').median;
   const pisc = stat(find(ms, 'cpu', 'raw Piscina'), 'us_per_task').median;
@@ -142,7 +153,8 @@ function targets(ms: Measurement[]): Target[] {
     const rssShallow = stat(depth[0], 'rss_after_mb').median;
     const rssDeep = stat(depth[1], 'rss_after_mb').median;
     const rssDrain = stat(find(ms, 'drain', 'ours (PostgreSQL)', 'concurrency 50'), 'rss_after_mb').median;
-    check('RSS after a drain (PostgreSQL, c50) ≤ 100 MB', rssDrain, 100, `${fmt(rssDrain, 1)} MB`, false);
+    const idle = stat(find(ms, 'memory', 'ours (PostgreSQL)'), 'rss_engine_idle_mb').median;
+    check('RSS after a drain (PostgreSQL, c50) ≤ 100 MB', rssDrain, 100, `${fmt(rssDrain, 1)} MB (engine idle, before any task: ${fmt(idle, 1)} MB)`, false);
     check('RSS not growing with depth (deep ≤ 1.1× shallow)', rssDeep / rssShallow, 1.1, `${fmt(rssShallow, 1)} → ${fmt(rssDeep, 1)} MB`, false);
     const heapShallow = stat(depth[0], 'heap_used_after_gc_mb').median;
     const heapDeep = stat(depth[1], 'heap_used_after_gc_mb').median;
@@ -174,7 +186,7 @@ function ratios(ms: Measurement[]): string {
   lines.push(`| drain c50 (anchors' defaults) | ${fmt(d50)} /s | – | ${ratio(d50, jobs('drain', 'pg-boss', 'defaults'))} | ${ratio(d50, jobs('drain', 'graphile-worker', 'concurrency 50, defaults'))} | – |`);
   const lat = (system: string, setting?: string) => stat(find(ms, 'latency', system, setting), 'p50').median;
   const ol = lat('ours (PostgreSQL)', 'other process');
-  lines.push(`| latency p50, other process (lower is better) | ${fmt(ol, 2)} ms | ${ratio(ol, lat('raw pg'))} | ${ratio(ol, lat('pg-boss'))} | ${ratio(ol, lat('graphile-worker'))} | ${ratio(ol, lat('BullMQ (Redis)'))} |`);
+  lines.push(`| latency p50, other process (lower is better) | ${fmt(ol, 2)} ms | ${ratio(ol, lat('raw pg', 'LISTEN/NOTIFY, other process'))} | ${ratio(ol, lat('pg-boss'))} | ${ratio(ol, lat('graphile-worker'))} | ${ratio(ol, lat('BullMQ (Redis)'))} |`);
   return lines.join('\n');
 }
 
@@ -257,6 +269,15 @@ The backlog is inserted in SQL, then \`VACUUM ANALYZE\` (as a long-standing back
 
 ${depthTable(ms)}
 
+## Memory (PostgreSQL)
+
+What the 100 MB target is measured against: the engine's process before it runs anything already holds the
+framework it is built on (NestJS, TypeORM, pg, class-validator and its validator libraries, Piscina with its worker
+threads). V8 keeps the young generation it grew during the drain reserved; the heap in use after a GC is the part
+the engine's own state could account for.
+
+${memoryTable(ms)}
+
 ## HTTP (autocannon against the service, an API-only process; 10 connections)
 
 ${httpTable(ms)}
@@ -269,6 +290,10 @@ ${httpTable(ms)}
   docs/architecture.md) — a default, not a setting.
 - **raw pg**: \`INSERT\`; claim with \`UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)\`; complete with one
   \`UPDATE … WHERE id = ANY(…)\`; at concurrency 50 one loop claims 50, runs them, completes them in one statement.
+  Latency: the insert sends its NOTIFY in the same statement and the listener claims on it; "one process" inserts
+  from the listener's own process (awake, waiting for its insert, when the notification comes, as in the pg-boss and
+  graphile-worker runs), "other process" from a second process while the listener waits idle, as our "other
+  process" scenario does.
 - **pg-boss ${info.machine.versions['pg-boss']}**: defaults = \`work()\` as shipped (batchSize 1, 2 s poll: poll-bound, measured over a
   15 s window); tuned = batchSize 1000, poll 0.5 s, \`burstWhenBatchFull\` (its docs' advice for throughput); latency
   with \`useListenNotify\` and a \`notify\` queue.

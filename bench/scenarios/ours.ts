@@ -1,8 +1,8 @@
 /*
- * Our engine, one measurement per process: enqueue | drain | latency | cpu | depth.
+ * Our engine, one measurement per process: enqueue | drain | latency | cpu | depth | floor.
  * Arguments (JSON): { op, mode, n, concurrency, db: { url? | sqlitePath? } }.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { TaskEvents } from '../../src/modules/tasks/task-events';
 import { WorkerPoolExecutor } from '../../src/modules/tasks/executors/worker-pool.executor';
@@ -11,7 +11,7 @@ import { probe } from '../engine/bench-tasks.module';
 import { args, latencySummary, report, rssMb, sleep, wallClockMs } from '../lib/measure';
 
 interface Args {
-  op: 'enqueue' | 'drain' | 'latency' | 'latency-submitter' | 'cpu' | 'cpu-executor';
+  op: 'enqueue' | 'drain' | 'latency' | 'latency-submitter' | 'cpu' | 'cpu-executor' | 'floor';
   mode?: string;
   n: number;
   concurrency?: number;
@@ -193,7 +193,20 @@ async function cpuExecutor(): Promise<void> {
   await executor.close();
 }
 
-const ops: Record<Args['op'], () => Promise<void>> = { enqueue, drain, latency, 'latency-submitter': latencySubmitter, cpu, 'cpu-executor': cpuExecutor };
+/**
+ * The memory floor under the drain's RSS: a bare Node process, and this one with the engine started
+ * and idle (NestJS, TypeORM, pg, class-validator, Piscina loaded; worker threads started), before any task.
+ */
+async function floor(): Promise<void> {
+  const bare = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.memoryUsage().rss))'], { encoding: 'utf8' });
+  const engine = await startEngine({ ...dbEnv(a.db) });
+  await sleep(1000);
+  (globalThis as { gc?: () => void }).gc?.();
+  report({ rss_bare_node_mb: Math.round((Number(bare.stdout) / 2 ** 20) * 10) / 10, rss_engine_idle_mb: rssMb(), heap_used_after_gc_mb: Math.round((process.memoryUsage().heapUsed / 2 ** 20) * 10) / 10 });
+  await engine.close();
+}
+
+const ops: Record<Args['op'], () => Promise<void>> = { enqueue, drain, latency, 'latency-submitter': latencySubmitter, cpu, 'cpu-executor': cpuExecutor, floor };
 ops[a.op]().then(
   () => process.exit(0),
   (error: unknown) => {
