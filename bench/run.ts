@@ -162,14 +162,29 @@ function machine(): RunInfo['machine'] {
   };
 }
 
+/** CPU time counters of the machine (Linux /proc/stat, in ticks): total and stolen by the hypervisor; null elsewhere. */
+function cpuTicks(): { total: number; steal: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+const stealPct = (from: ReturnType<typeof cpuTicks>, to: ReturnType<typeof cpuTicks>): number | undefined =>
+  from && to && to.total > from.total ? Math.round(((to.steal - from.steal) / (to.total - from.total)) * 1000) / 10 : undefined;
+
 async function main(): Promise<void> {
   const items = plan();
   const started = new Date();
   const measurements: Measurement[] = [];
+  const runTicks = cpuTicks();
   console.log(`Benchmark (${quick ? 'quick' : 'full'}): ${items.length} measurements × ${RUNS} run(s), n = ${N}`);
   for (const item of items) {
     const runs: Array<Record<string, unknown>> = [];
     const errors: string[] = [];
+    const itemTicks = cpuTicks();
     for (let r = 0; r < RUNS; r++) {
       try {
         runs.push(await withDatabase(item.db, (db) => runOnce(item, db)));
@@ -177,12 +192,14 @@ async function main(): Promise<void> {
         errors.push((error as Error).message);
       }
     }
-    measurements.push({ group: item.group, system: item.system, setting: item.setting, runs, errors });
+    const steal = stealPct(itemTicks, cpuTicks());
+    measurements.push({ group: item.group, system: item.system, setting: item.setting, runs, errors, ...(steal === undefined ? {} : { steal_pct: steal }) });
     const summary = runs.map((r) => r.jobs_per_s ?? r.p50 ?? r.us_per_task ?? r.requests_per_s ?? r.rss_engine_idle_mb ?? '?').join(' / ');
-    console.log(`  ${item.group.padEnd(8)} ${item.system.padEnd(20)} ${item.setting.slice(0, 60).padEnd(60)} ${summary}${errors.length ? `  (${errors.length} failed)` : ''}`);
+    console.log(`  ${item.group.padEnd(8)} ${item.system.padEnd(20)} ${item.setting.slice(0, 60).padEnd(60)} ${summary}${errors.length ? `  (${errors.length} failed)` : ''}${steal ? `  [steal ${steal} %]` : ''}`);
     for (const e of errors) console.log(`      ${e.split('\n')[0]}`);
   }
-  const info: RunInfo = { started_at: started.toISOString(), finished_at: new Date().toISOString(), quick, runs: RUNS, n: N, machine: machine() };
+  const steal = stealPct(runTicks, cpuTicks());
+  const info: RunInfo = { started_at: started.toISOString(), finished_at: new Date().toISOString(), quick, runs: RUNS, n: N, machine: machine(), ...(steal === undefined ? {} : { steal_pct: steal }) };
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', 'results', `${quick ? 'quick' : 'full'}-latest.json`), JSON.stringify({ info, measurements }, null, 2));
   const { markdown, svg } = renderReport(info, measurements);

@@ -5,6 +5,8 @@ export interface Measurement {
   setting: string;
   runs: Array<Record<string, unknown>>;
   errors: string[];
+  /** Share of the machine's CPU time the hypervisor took away (steal) while this row ran, in %. */
+  steal_pct?: number;
 }
 
 export interface RunInfo {
@@ -14,6 +16,8 @@ export interface RunInfo {
   runs: number;
   n: number;
   machine: { cpu: string; memory_gib: number; node: string; postgres: string; redis: string; versions: Record<string, string> };
+  /** Share of CPU time stolen by the hypervisor over the whole run, in % (Linux /proc/stat; absent elsewhere). */
+  steal_pct?: number;
 }
 
 const median = (values: number[]): number => {
@@ -62,6 +66,14 @@ function cpuTable(ms: Measurement[]): string {
     lines.push(`| ${m.system} | ${m.setting} | ${fmt(s.median)} | ${fmt(s.min)}–${fmt(s.max)} | ${fmt(stat(m, 'wall_ms').median)} | ${m.runs.length} |`);
   }
   return lines.join('\n');
+}
+
+/** How much CPU the virtual machine lost to its neighbours: ratios made while it varied compare unequal machines. */
+function stealLine(info: RunInfo, ms: Measurement[]): string {
+  if (info.steal_pct === undefined) return '';
+  const rows = ms.filter((m) => m.steal_pct !== undefined).sort((a, b) => b.steal_pct! - a.steal_pct!);
+  const worst = rows.slice(0, 3).map((m) => `${m.group} / ${m.system} / ${m.setting.split(',')[0]} ${fmt(m.steal_pct!, 0)} %`).join('; ');
+  return `- CPU time stolen by the hypervisor: ${fmt(info.steal_pct, 1)} % over the run${worst ? ` (most while: ${worst})` : ''}. Above a few %, the machine was shared with busy neighbours and the figures of the rows concerned are low and uneven.`;
 }
 
 function memoryTable(ms: Measurement[]): string {
@@ -234,6 +246,7 @@ run-to-run spread of ±10–30 % is normal; only differences well outside the mi
 - Machine: ${info.machine.cpu}, ${info.machine.memory_gib} GiB RAM; Node ${info.machine.node}; ${info.machine.postgres}; ${info.machine.redis}
 - Libraries: ${Object.entries(info.machine.versions).map(([k, v]) => `${k} ${v}`).join(', ')}
 - Workload: ${info.n.toLocaleString('en')} no-op jobs per enqueue/drain run.
+${stealLine(info, ms)}
 
 ![jobs per second](./${info.quick ? 'benchmarks-quick' : 'benchmarks'}.svg)
 
