@@ -162,44 +162,69 @@ function machine(): RunInfo['machine'] {
   };
 }
 
-/** CPU time counters of the machine (Linux /proc/stat, in ticks): total and stolen by the hypervisor; null elsewhere. */
-function cpuTicks(): { total: number; steal: number } | null {
+/** CPU time counters of the machine (Linux /proc/stat, in ticks): total, idle waiting for the disk (iowait), stolen by the hypervisor; null elsewhere. */
+interface Ticks {
+  total: number;
+  iowait: number;
+  steal: number;
+}
+
+function cpuTicks(): Ticks | null {
   try {
     const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
-    return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+    return { total: fields.reduce((a, b) => a + b, 0), iowait: fields[4] ?? 0, steal: fields[7] ?? 0 };
   } catch {
     return null;
   }
 }
 
-const stealPct = (from: ReturnType<typeof cpuTicks>, to: ReturnType<typeof cpuTicks>): number | undefined =>
-  from && to && to.total > from.total ? Math.round(((to.steal - from.steal) / (to.total - from.total)) * 1000) / 10 : undefined;
+const addTicks = (sum: Ticks | null, from: Ticks | null, to: Ticks | null): Ticks | null =>
+  sum && from && to ? { total: sum.total + to.total - from.total, iowait: sum.iowait + to.iowait - from.iowait, steal: sum.steal + to.steal - from.steal } : null;
 
+/** Shares of CPU time stolen and spent waiting for the disk over some ticks, in %. */
+function tickShares(t: Ticks | null): { steal_pct?: number; iowait_pct?: number } {
+  if (!t || t.total <= 0) return {};
+  const pct = (n: number) => Math.round((n / t.total) * 1000) / 10;
+  return { steal_pct: pct(t.steal), iowait_pct: pct(t.iowait) };
+}
+
+/**
+ * Runs the plan group by group, and inside a group round-robin: the first run of
+ * every system, then the second of every system, and so on. A slow spell of the
+ * machine (a neighbour on the host, the disk flushing) then falls on all the
+ * systems compared in a ratio rather than on all the runs of one of them.
+ */
 async function main(): Promise<void> {
   const items = plan();
   const started = new Date();
   const measurements: Measurement[] = [];
   const runTicks = cpuTicks();
   console.log(`Benchmark (${quick ? 'quick' : 'full'}): ${items.length} measurements × ${RUNS} run(s), n = ${N}`);
-  for (const item of items) {
-    const runs: Array<Record<string, unknown>> = [];
-    const errors: string[] = [];
-    const itemTicks = cpuTicks();
+  for (const group of [...new Set(items.map((i) => i.group))]) {
+    const members = items.filter((i) => i.group === group);
+    const state = members.map(() => ({ runs: [] as Array<Record<string, unknown>>, errors: [] as string[], ticks: runTicks && ({ total: 0, iowait: 0, steal: 0 } as Ticks | null) }));
     for (let r = 0; r < RUNS; r++) {
-      try {
-        runs.push(await withDatabase(item.db, (db) => runOnce(item, db)));
-      } catch (error) {
-        errors.push((error as Error).message);
+      for (const [k, item] of members.entries()) {
+        const before = cpuTicks();
+        try {
+          state[k].runs.push(await withDatabase(item.db, (db) => runOnce(item, db)));
+        } catch (error) {
+          state[k].errors.push((error as Error).message);
+        }
+        state[k].ticks = addTicks(state[k].ticks, before, cpuTicks());
       }
     }
-    const steal = stealPct(itemTicks, cpuTicks());
-    measurements.push({ group: item.group, system: item.system, setting: item.setting, runs, errors, ...(steal === undefined ? {} : { steal_pct: steal }) });
-    const summary = runs.map((r) => r.jobs_per_s ?? r.p50 ?? r.us_per_task ?? r.requests_per_s ?? r.rss_engine_idle_mb ?? '?').join(' / ');
-    console.log(`  ${item.group.padEnd(8)} ${item.system.padEnd(20)} ${item.setting.slice(0, 60).padEnd(60)} ${summary}${errors.length ? `  (${errors.length} failed)` : ''}${steal ? `  [steal ${steal} %]` : ''}`);
-    for (const e of errors) console.log(`      ${e.split('\n')[0]}`);
+    for (const [k, item] of members.entries()) {
+      const { runs, errors, ticks } = state[k];
+      const shares = tickShares(ticks);
+      measurements.push({ group: item.group, system: item.system, setting: item.setting, runs, errors, ...shares });
+      const summary = runs.map((r) => r.jobs_per_s ?? r.p50 ?? r.us_per_task ?? r.requests_per_s ?? r.rss_engine_idle_mb ?? '?').join(' / ');
+      const machineNote = [shares.steal_pct ? `steal ${shares.steal_pct} %` : '', shares.iowait_pct ? `iowait ${shares.iowait_pct} %` : ''].filter(Boolean).join(', ');
+      console.log(`  ${item.group.padEnd(8)} ${item.system.padEnd(20)} ${item.setting.slice(0, 60).padEnd(60)} ${summary}${errors.length ? `  (${errors.length} failed)` : ''}${machineNote ? `  [${machineNote}]` : ''}`);
+      for (const e of errors) console.log(`      ${e.split('\n')[0]}`);
+    }
   }
-  const steal = stealPct(runTicks, cpuTicks());
-  const info: RunInfo = { started_at: started.toISOString(), finished_at: new Date().toISOString(), quick, runs: RUNS, n: N, machine: machine(), ...(steal === undefined ? {} : { steal_pct: steal }) };
+  const info: RunInfo = { started_at: started.toISOString(), finished_at: new Date().toISOString(), quick, runs: RUNS, n: N, machine: machine(), ...tickShares(addTicks({ total: 0, iowait: 0, steal: 0 }, runTicks, cpuTicks())) };
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', 'results', `${quick ? 'quick' : 'full'}-latest.json`), JSON.stringify({ info, measurements }, null, 2));
   const { markdown, svg } = renderReport(info, measurements);
