@@ -69,6 +69,7 @@ function plan(): PlanItem[] {
   items.push({ group: 'latency', system: 'ours (PostgreSQL)', setting: 'same process', db: 'pg', script: ours, args: { op: 'latency', mode: 'same-process', n: LAT } });
   items.push({ group: 'latency', system: 'ours (PostgreSQL)', setting: 'other process (NOTIFY)', db: 'pg', script: ours, args: { op: 'latency', mode: 'cross-process', n: LAT } });
   items.push({ group: 'latency', system: 'ours (SQLite)', setting: 'same process', db: 'sqlite', script: ours, args: { op: 'latency', mode: 'same-process', n: LAT } });
+  items.push({ group: 'latency', system: 'raw pg', setting: 'one INSERT + commit, idle (floor of a durable submit)', db: 'pg', script: anchor('raw-pg'), args: { op: 'latency', mode: 'commit', n: LAT } });
   items.push({ group: 'latency', system: 'raw pg', setting: 'LISTEN/NOTIFY, one process', db: 'pg', script: anchor('raw-pg'), args: { op: 'latency', n: LAT } });
   items.push({ group: 'latency', system: 'raw pg', setting: 'LISTEN/NOTIFY, other process', db: 'pg', script: anchor('raw-pg'), args: { op: 'latency', mode: 'cross-process', n: LAT } });
   items.push({ group: 'latency', system: 'pg-boss', setting: 'LISTEN/NOTIFY (useListenNotify + queue notify)', db: 'pg', script: anchor('pgboss'), args: { op: 'latency', n: LAT } });

@@ -174,8 +174,11 @@ function targets(ms: Measurement[]): Target[] {
   check('Enqueue, bulk ≥ 0.7× raw multi-row INSERT', ourBulk / jobs('enqueue', 'raw pg', 'bulk'), 0.7, ratio(ourBulk, jobs('enqueue', 'raw pg', 'bulk')));
 
   const same = find(ms, 'latency', 'ours (PostgreSQL)', 'same process');
-  check('Latency, same process: p50 ≤ 2 ms', stat(same, 'p50').median, 2, `${fmt(stat(same, 'p50').median, 2)} ms`, false);
-  check('Latency, same process: p99 ≤ 8 ms', stat(same, 'p99').median, 8, `${fmt(stat(same, 'p99').median, 2)} ms`, false);
+  // A task starts once its row is committed: the raw INSERT + commit on the same grid is the floor under both figures.
+  const floor = find(ms, 'latency', 'raw pg', 'one INSERT + commit');
+  const floorNote = (key: string) => (floor ? ` (one raw INSERT + commit: ${fmt(stat(floor, key).median, 2)} ms)` : '');
+  check('Latency, same process: p50 ≤ 2 ms', stat(same, 'p50').median, 2, `${fmt(stat(same, 'p50').median, 2)} ms${floorNote('p50')}`, false);
+  check('Latency, same process: p99 ≤ 8 ms', stat(same, 'p99').median, 8, `${fmt(stat(same, 'p99').median, 2)} ms${floorNote('p99')}`, false);
   const cross = stat(find(ms, 'latency', 'ours (PostgreSQL)', 'other process'), 'p50').median;
   // Against raw LISTEN/NOTIFY with its listener idle in another process too (the one-process figure is in the table below).
   const raw = stat(find(ms, 'latency', 'raw pg', 'LISTEN/NOTIFY, other process'), 'p50').median;
@@ -297,6 +300,9 @@ ${throughputTable(ms, 'enqueue')}
 ${throughputTable(ms, 'drain')}
 
 ## Latency: submit → handler start (idle worker, jobs ~20 ms apart)
+
+The row "one INSERT + commit" is not a queue: it times a single-row INSERT and its commit (a WAL flush) on the same
+grid, the floor under any durable submit — a task cannot start before its row is committed.
 
 ${latencyTable(ms)}
 
