@@ -284,7 +284,9 @@ onPostgres('Many instances on one PostgreSQL', () => {
   it('writes the results of tasks that finished while the database was unreachable once it is back', async () =>
     withChildLogs(() => f, async () => {
       f = await setUp();
-      const app = await f.start('worker');
+      // A lease well past the outage: what is tested is the write-back, not a lease running out meanwhile (with the
+      // suite's 3 s lease, the 2.5 s outage plus reconnecting on a slow machine could let leases lapse and the tasks rerun).
+      const app = await f.start('worker', { TASK_LEASE_MS: String(3 * LEASE_MS) });
       const ids = (await f.api.tasks.submitMany('chaos.work', Array.from({ length: 16 }, () => ({ ms: 1500, recordFirst: true })))).map((s) => s.task_id);
       await waitFor(async () => (await f!.client.count(`SELECT count(*) AS n FROM chaos_effects`)) === 16, 'all 16 to run');
       const name = new URL(f.db.env.DATABASE_URL).pathname.slice(1);
