@@ -163,13 +163,16 @@ function machine(): RunInfo['machine'] {
   };
 }
 
-/** CPU time counters of the machine (Linux /proc/stat, in ticks): total, idle waiting for the disk (iowait), stolen by the hypervisor; null elsewhere. */
+/** CPU time counters (in ticks): total, idle waiting for the disk (iowait), stolen by the hypervisor. */
 interface Ticks {
   total: number;
   iowait: number;
   steal: number;
 }
 
+const NO_TICKS: Ticks = { total: 0, iowait: 0, steal: 0 };
+
+/** The machine's counters (Linux /proc/stat); null elsewhere, and then no shares are reported. */
 function cpuTicks(): Ticks | null {
   try {
     const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
@@ -203,7 +206,7 @@ async function main(): Promise<void> {
   console.log(`Benchmark (${quick ? 'quick' : 'full'}): ${items.length} measurements × ${RUNS} run(s), n = ${N}`);
   for (const group of [...new Set(items.map((i) => i.group))]) {
     const members = items.filter((i) => i.group === group);
-    const state = members.map(() => ({ runs: [] as Array<Record<string, unknown>>, errors: [] as string[], ticks: runTicks && ({ total: 0, iowait: 0, steal: 0 } as Ticks | null) }));
+    const state = members.map(() => ({ runs: [] as Array<Record<string, unknown>>, errors: [] as string[], ticks: runTicks ? NO_TICKS : null }));
     for (let r = 0; r < RUNS; r++) {
       for (const [k, item] of members.entries()) {
         const before = cpuTicks();
@@ -225,7 +228,7 @@ async function main(): Promise<void> {
       for (const e of errors) console.log(`      ${e.split('\n')[0]}`);
     }
   }
-  const info: RunInfo = { started_at: started.toISOString(), finished_at: new Date().toISOString(), quick, runs: RUNS, n: N, machine: machine(), ...tickShares(addTicks({ total: 0, iowait: 0, steal: 0 }, runTicks, cpuTicks())) };
+  const info: RunInfo = { started_at: started.toISOString(), finished_at: new Date().toISOString(), quick, runs: RUNS, n: N, machine: machine(), ...tickShares(addTicks(NO_TICKS, runTicks, cpuTicks())) };
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', 'results', `${quick ? 'quick' : 'full'}-latest.json`), JSON.stringify({ info, measurements }, null, 2));
   const { markdown, svg } = renderReport(info, measurements);
