@@ -173,7 +173,9 @@ describe(`Graceful shutdown (SIGTERM) on ${TEST_DIALECT}`, () => {
       const first = await f.start('first');
       const short = (await f.api.tasks.submitMany('chaos.work', Array.from({ length: 20 }, () => ({ ms: 100 })))).map((s) => s.task_id);
       const long = (await f.api.tasks.submitMany('chaos.work', Array.from({ length: 8 }, () => ({ ms: 4000 })))).map((s) => s.task_id);
-      await waitFor(async () => (await f!.client.count(`SELECT count(*) AS n FROM tasks WHERE status = 'running'`)) >= 8, 'the long tasks to run', 15_000);
+      // The long tasks themselves must all be running (not just any 8 tasks): a long task still pending at SIGTERM is not handed back.
+      const longRunning = `SELECT count(*) AS n FROM tasks WHERE status = 'running' AND task_id IN (${long.map((_, i) => `$${i + 1}`).join(', ')})`;
+      await waitFor(async () => (await f!.client.count(longRunning, long)) === 8, 'the long tasks to run', 15_000);
       await waitFor(async () => (await f!.client.count(`SELECT count(*) AS n FROM tasks WHERE status = 'completed'`)) === 20, 'the short tasks');
       const signalledAt = Date.now();
       first.kill('SIGTERM');
