@@ -230,12 +230,20 @@ async function main(): Promise<void> {
   }
   const info: RunInfo = { started_at: started.toISOString(), finished_at: new Date().toISOString(), quick, runs: RUNS, n: N, machine: machine(), ...tickShares(addTicks(NO_TICKS, runTicks, cpuTicks())) };
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench', 'results', `${quick ? 'quick' : 'full'}-latest.json`), JSON.stringify({ info, measurements }, null, 2));
   const { markdown, svg } = renderReport(info, measurements);
-  const doc = quick ? 'benchmarks-quick' : 'benchmarks';
-  writeFileSync(join(ROOT, 'docs', `${doc}.md`), markdown);
-  writeFileSync(join(ROOT, 'docs', `${doc}.svg`), svg);
-  console.log(`\nWrote docs/${doc}.md, docs/${doc}.svg and bench/results/${quick ? 'quick' : 'full'}-latest.json`);
+  const kind = quick ? 'quick' : 'full';
+  if (only) {
+    // Some groups alone: printed and kept beside the results (git-ignored), never over the published report.
+    writeFileSync(join(ROOT, 'bench', 'results', `${kind}-partial.json`), JSON.stringify({ info, measurements }, null, 2));
+    writeFileSync(join(ROOT, 'bench', 'results', `${kind}-partial.md`), markdown);
+    console.log(`\nWrote bench/results/${kind}-partial.md and .json (groups: ${only.join(', ')}); docs/ is left as it was`);
+  } else {
+    writeFileSync(join(ROOT, 'bench', 'results', `${kind}-latest.json`), JSON.stringify({ info, measurements }, null, 2));
+    const doc = quick ? 'benchmarks-quick' : 'benchmarks';
+    writeFileSync(join(ROOT, 'docs', `${doc}.md`), markdown);
+    writeFileSync(join(ROOT, 'docs', `${doc}.svg`), svg);
+    console.log(`\nWrote docs/${doc}.md, docs/${doc}.svg and bench/results/${kind}-latest.json`);
+  }
   console.log(markdown.split('## Targets')[1]?.split('\n## ')[0] ?? '');
 }
 
