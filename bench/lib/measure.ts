@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
+
 /** Wall-clock milliseconds with sub-millisecond precision, comparable between processes on one machine. */
 export const wallClockMs = (): number => performance.timeOrigin + performance.now();
 
@@ -25,3 +28,23 @@ export function latencySummary(values: number[]): { p50: number; p95: number; p9
 }
 
 export const rssMb = (): number => Math.round((process.memoryUsage().rss / 1024 / 1024) * 10) / 10;
+
+/**
+ * Where the RSS is: pages mapped from files (the node binary and shared libraries, shared between
+ * processes; /proc/self/status RssFile, Linux only) and the physical size of V8's young generation,
+ * which V8 keeps once grown (it is not returned after a burst of allocation).
+ */
+export function rssBreakdownMb(): { rss_file_mb?: number; young_gen_mb: number } {
+  const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+  const young = getHeapSpaceStatistics()
+    .filter((s) => s.space_name === 'new_space' || s.space_name === 'new_large_object_space')
+    .reduce((sum, s) => sum + s.physical_space_size, 0);
+  let file: number | undefined;
+  try {
+    const kb = /^RssFile:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb) file = mb(Number(kb) * 1024);
+  } catch {
+    // not Linux: the split is left out
+  }
+  return { rss_file_mb: file, young_gen_mb: mb(young) };
+}

@@ -8,7 +8,7 @@ import { TaskEvents } from '../../src/modules/tasks/task-events';
 import { WorkerPoolExecutor } from '../../src/modules/tasks/executors/worker-pool.executor';
 import { startEngine, dbEnv, type BenchEngine } from '../engine/bench-engine';
 import { probe } from '../engine/bench-tasks.module';
-import { args, latencySummary, report, rssMb, sleep, wallClockMs } from '../lib/measure';
+import { args, latencySummary, report, rssBreakdownMb, rssMb, sleep, wallClockMs } from '../lib/measure';
 
 interface Args {
   op: 'enqueue' | 'drain' | 'latency' | 'latency-submitter' | 'cpu' | 'cpu-executor' | 'floor';
@@ -105,7 +105,7 @@ async function drain(): Promise<void> {
   if (stored < a.n) throw new Error(`only ${stored} of ${a.n} tasks are completed in the store`);
   const result: Record<string, unknown> = { jobs_per_s: Math.round(a.n / seconds), seconds, handler_seconds: handlerSeconds,
     // Share of the drain this process spent on a CPU (the rest it waited for the database).
-    node_cpu_share: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) / 100, node_sys_share: Math.round((cpu.system / 1e6 / seconds) * 100) / 100, rss_before_mb: rssBefore, rss_after_mb: rssMb(), backlog };
+    node_cpu_share: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) / 100, node_sys_share: Math.round((cpu.system / 1e6 / seconds) * 100) / 100, rss_before_mb: rssBefore, rss_after_mb: rssMb(), ...rssBreakdownMb(), backlog };
   // What the process still holds once garbage is collected (RSS also counts heap V8 keeps reserved).
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {
@@ -202,7 +202,7 @@ async function floor(): Promise<void> {
   const engine = await startEngine({ ...dbEnv(a.db) });
   await sleep(1000);
   (globalThis as { gc?: () => void }).gc?.();
-  report({ rss_bare_node_mb: Math.round((Number(bare.stdout) / 2 ** 20) * 10) / 10, rss_engine_idle_mb: rssMb(), heap_used_after_gc_mb: Math.round((process.memoryUsage().heapUsed / 2 ** 20) * 10) / 10 });
+  report({ rss_bare_node_mb: Math.round((Number(bare.stdout) / 2 ** 20) * 10) / 10, rss_engine_idle_mb: rssMb(), ...rssBreakdownMb(), heap_used_after_gc_mb: Math.round((process.memoryUsage().heapUsed / 2 ** 20) * 10) / 10 });
   await engine.close();
 }
 
