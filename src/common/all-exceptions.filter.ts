@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import { InvalidTaskOptionsError, TaskNotFoundError, TaskStateConflictError, UnknownTaskTypeError } from '../modules/tasks';
+import { InvalidTaskOptionsError, TaskNotFoundError, TaskStateConflictError, TaskStoreClosedError, UnknownTaskTypeError } from '../modules/tasks';
 
 /** JSON body of every error response. */
 export interface ErrorBody {
@@ -18,6 +18,8 @@ const DOMAIN_STATUS: Array<[new (...args: never[]) => Error, HttpStatus]> = [
   [TaskStateConflictError, HttpStatus.CONFLICT],
   [InvalidTaskOptionsError, HttpStatus.BAD_REQUEST],
   [UnknownTaskTypeError, HttpStatus.BAD_REQUEST],
+  // A request that reached the engine while the process was shutting down: another instance can take it.
+  [TaskStoreClosedError, HttpStatus.SERVICE_UNAVAILABLE],
 ];
 
 /**
@@ -40,7 +42,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     const body = this.toBody(exception);
-    if (body.statusCode >= 500) {
+    if (exception instanceof TaskStoreClosedError) {
+      // Expected while the process shuts down: no stack, it is not a fault.
+      this.logger.warn(`${exception.message} (answered 503)`);
+    } else if (body.statusCode >= 500) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     if (!response.headersSent) response.status(body.statusCode).json(body);

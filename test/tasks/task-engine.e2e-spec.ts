@@ -1,6 +1,7 @@
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { TaskPriority, TaskStateConflictError, type TaskRecord } from '../../src/modules/tasks';
+import { AllExceptionsFilter } from '../../src/common/all-exceptions.filter';
+import { TaskPriority, TaskStateConflictError, TaskStoreClosedError, type TaskRecord } from '../../src/modules/tasks';
 import { Client } from 'pg';
 import { CLAIM } from '../../src/modules/tasks/storage/postgres-task.store';
 import type { TaskStore } from '../../src/modules/tasks/storage/task-store.interface';
@@ -795,3 +796,30 @@ describe(`Priority aging on ${TEST_DIALECT}`, () => {
     });
   },
 );
+
+describe(`Calls that reach the engine after shutdown, on ${TEST_DIALECT}`, () => {
+  it('are refused with TaskStoreClosedError (503 over HTTP), and the process keeps running', async () => {
+    const db = await createTestDatabase();
+    try {
+      const t = await createTestApp({ env: { ...db.env, TASK_WORKER_ENABLED: 'false' }, imports: [TestTasksModule] });
+      const store = t.app.get<TaskStore>(TASK_STORE);
+      // Statements prepared before the close and one never prepared: both must be refused, not crash the process.
+      await t.tasks.submit('test.echo', { value: 'before' });
+      await t.close();
+      const uncaught: unknown[] = [];
+      const onUncaught = (error: unknown) => uncaught.push(error);
+      process.on('uncaughtException', onUncaught);
+      try {
+        await expect(t.tasks.submit('test.echo', { value: 'after' })).rejects.toThrow(TaskStoreClosedError);
+        await expect(store.cancel('00000000-0000-7000-8000-000000000000', new Date())).rejects.toThrow(TaskStoreClosedError);
+        await sleep(100);
+      } finally {
+        process.off('uncaughtException', onUncaught);
+      }
+      expect(uncaught).toEqual([]);
+      expect(new AllExceptionsFilter()['toBody'](new TaskStoreClosedError())).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    } finally {
+      await db.drop();
+    }
+  });
+});

@@ -6,4 +6,5 @@ export { NonRetryableTaskError } from './non-retryable-task.error';
 export { RetryableTaskError } from './retryable-task.error';
 export { TaskNotFoundError } from './task-not-found.error';
 export { TaskStateConflictError } from './task-state-conflict.error';
+export { TaskStoreClosedError } from './task-store-closed.error';
 export { UnknownTaskTypeError } from './unknown-task-type.error';

@@ -3,6 +3,7 @@ import { Pool, type PoolConfig, type QueryConfig, type QueryResultRow } from 'pg
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import type { DataSource, EntityManager } from 'typeorm';
 import { TaskStatus, TASK_PRIORITIES, TERMINAL_STATUSES } from '../task.constants';
+import { TaskStoreClosedError } from '../errors/task-store-closed.error';
 import { fromStatusesSql, statusListSql } from '../task-state-machine';
 import type {
   AttemptEnd,
@@ -358,6 +359,7 @@ export class PostgresTaskStore implements TaskStore {
   readonly dialect = 'postgres';
   private readonly logger = new Logger('PostgresTaskStore');
   private pool!: Pool;
+  private closed = false;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -375,12 +377,19 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.pool.end();
+  }
+
+  /** The pool, or `TaskStoreClosedError` once closed (a call still in flight while the process shuts down). */
+  private get live(): Pool {
+    if (this.closed) throw new TaskStoreClosedError();
+    return this.pool;
   }
 
   private async run<R extends QueryResultRow>(name: string, text: string, values: unknown[]): Promise<R[]> {
     const config: QueryConfig = { name, text, values };
-    const result = await this.pool.query<R>(config);
+    const result = await this.live.query<R>(config);
     return result.rows;
   }
 
@@ -477,7 +486,7 @@ export class PostgresTaskStore implements TaskStore {
       // A cluster-wide limit counts what runs everywhere; two instances counting at
       // once would both see room. Claims that involve a limited type therefore take
       // a transaction-scoped advisory lock first, so they count one after another.
-      const client = await this.pool.connect();
+      const client = await this.live.connect();
       try {
         await client.query('BEGIN');
         await client.query({ name: 'tasks_claim_lock', text: 'SELECT pg_advisory_xact_lock($1)', values: [CLAIM_LOCK_KEY] });
@@ -537,7 +546,7 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async saveProgress(held: HeldAttempt, workerId: string, percent: number, message: string | null, now: Date): Promise<boolean> {
-    const result = await this.pool.query({
+    const result = await this.live.query({
       name: 'tasks_progress',
       text: PROGRESS,
       values: [held.taskId, held.attempt, workerId, percent, message, now],
@@ -575,7 +584,7 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async purgeFinished(request: PurgeRequest): Promise<number> {
-    const result = await this.pool.query({
+    const result = await this.live.query({
       name: `tasks_purge_${request.statuses.join('_')}`,
       text: purgeSql(request.statuses),
       values: [request.finishedBefore, request.limit],
@@ -585,7 +594,7 @@ export class PostgresTaskStore implements TaskStore {
 
   async withPurgeLock<T>(work: () => Promise<T>): Promise<T | undefined> {
     // A session lock on a connection of its own, held for the whole purge (many short transactions).
-    const client = await this.pool.connect();
+    const client = await this.live.connect();
     try {
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [PURGE_LOCK_KEY]);
       if (!rows[0].locked) return undefined;

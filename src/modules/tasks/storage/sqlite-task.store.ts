@@ -1,5 +1,6 @@
 import * as sqlite3 from 'sqlite3';
 import type { DataSource, EntityManager } from 'typeorm';
+import { TaskStoreClosedError } from '../errors/task-store-closed.error';
 import { TaskStatus, TASK_PRIORITIES, TERMINAL_STATUSES } from '../task.constants';
 import { fromStatusesSql, statusListSql } from '../task-state-machine';
 import type {
@@ -227,7 +228,9 @@ interface ClaimRow {
 export class SqliteTaskStore implements TaskStore {
   readonly dialect = 'sqlite';
   private db!: sqlite3.Database;
-  private readonly statements = new Map<string, sqlite3.Statement>();
+  /** Prepared statements by SQL, prepared once per connection. */
+  private readonly statements = new Map<string, Promise<sqlite3.Statement>>();
+  private closed = false;
 
   constructor(private readonly dataSource: DataSource, private readonly busyTimeoutMs = 10_000) {}
 
@@ -246,34 +249,51 @@ export class SqliteTaskStore implements TaskStore {
     await this.exec('PRAGMA synchronous = NORMAL');
   }
 
+  /**
+   * Closes the connection. Calls that arrive afterwards (a request still in
+   * flight while the process shuts down) are refused with `TaskStoreClosedError`:
+   * the driver would otherwise emit the error on the connection, where nothing
+   * awaits it, and bring the process down.
+   */
   async close(): Promise<void> {
-    for (const statement of this.statements.values()) {
-      await new Promise<void>((resolve) => statement.finalize(() => resolve()));
-    }
+    this.closed = true;
+    const statements = await Promise.allSettled(this.statements.values());
     this.statements.clear();
+    for (const s of statements) {
+      if (s.status === 'fulfilled') await new Promise<void>((resolve) => s.value.finalize(() => resolve()));
+    }
     if (this.db) await new Promise<void>((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve())));
   }
 
   private exec(sql: string): Promise<void> {
+    if (this.closed) return Promise.reject(new TaskStoreClosedError());
     return new Promise((resolve, reject) => this.db.exec(sql, (err) => (err ? reject(err) : resolve())));
   }
 
-  private statement(sql: string): sqlite3.Statement {
+  /** The prepared statement for `sql`; a failed prepare rejects (with a callback the driver reports it there, not as an event). */
+  private statement(sql: string): Promise<sqlite3.Statement> {
+    if (this.closed) return Promise.reject(new TaskStoreClosedError());
     let statement = this.statements.get(sql);
     if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
+      const preparing = new Promise<sqlite3.Statement>((resolve, reject) => {
+        const prepared = this.db.prepare(sql, (err: Error | null) => (err ? reject(err) : resolve(prepared)));
+      });
+      preparing.catch(() => {
+        if (this.statements.get(sql) === preparing) this.statements.delete(sql);
+      });
+      this.statements.set(sql, preparing);
+      statement = preparing;
     }
     return statement;
   }
 
-  private all<R>(sql: string, params: unknown[]): Promise<R[]> {
-    const statement = this.statement(sql);
+  private async all<R>(sql: string, params: unknown[]): Promise<R[]> {
+    const statement = await this.statement(sql);
     return new Promise((resolve, reject) => statement.all(params, (err: Error | null, rows: R[]) => (err ? reject(err) : resolve(rows))));
   }
 
-  private run(sql: string, params: unknown[]): Promise<number> {
-    const statement = this.statement(sql);
+  private async run(sql: string, params: unknown[]): Promise<number> {
+    const statement = await this.statement(sql);
     return new Promise((resolve, reject) =>
       statement.run(params, function (this: sqlite3.RunResult, err: Error | null) {
         if (err) reject(err);
