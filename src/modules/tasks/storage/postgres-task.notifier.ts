@@ -105,6 +105,8 @@ export class PostgresTaskNotifier implements TaskNotifier {
     const wait = MIN_INTERVAL_MS + CARRY_WAIT_MS - (performance.now() - this.lastSentAt);
     const send = () => {
       this.trailing = undefined;
+      // Shutting down: TypeORM may close its pool before this notifier is closed. Other instances poll anyway.
+      if ((this.pool as Pool & { ending?: boolean }).ending) return;
       this.lastSentAt = performance.now();
       this.pool
         .query({ name: 'tasks_notify_new', text: 'SELECT pg_notify($1, $2)', values: [NEW_TASK_CHANNEL, this.instanceId] })
