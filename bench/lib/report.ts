@@ -199,9 +199,9 @@ function targets(ms: Measurement[]): Target[] {
     check(`Depth: drain with ${depth[1].setting} ≥ 0.8× with ${depth[0].setting}`, deep / shallow, 0.8, ratio(deep, shallow));
     const rssShallow = stat(depth[0], 'rss_after_mb').median;
     const rssDeep = stat(depth[1], 'rss_after_mb').median;
-    const rssDrain = stat(find(ms, 'drain', 'ours (PostgreSQL)', 'concurrency 50'), 'rss_after_mb').median;
-    const idle = stat(find(ms, 'memory', 'ours (PostgreSQL)'), 'rss_engine_idle_mb').median;
     const drainRun = find(ms, 'drain', 'ours (PostgreSQL)', 'concurrency 50');
+    const rssDrain = stat(drainRun, 'rss_after_mb').median;
+    const idle = stat(find(ms, 'memory', 'ours (PostgreSQL)'), 'rss_engine_idle_mb').median;
     const split = `${fmt(stat(drainRun, 'rss_file_mb').median, 1)} MB mapped from the node binary and libraries, ${fmt(stat(drainRun, 'young_gen_mb').median, 1)} MB V8 young generation`;
     check('RSS after a drain (PostgreSQL, c50) ≤ 100 MB', rssDrain, 100, `${fmt(rssDrain, 1)} MB, of which ${split} (engine idle, before any task: ${fmt(idle, 1)} MB)`, false);
     check('RSS not growing with depth (deep ≤ 1.1× shallow)', rssDeep / rssShallow, 1.1, `${fmt(rssShallow, 1)} → ${fmt(rssDeep, 1)} MB`, false);
