@@ -5,12 +5,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { args as a, latencySummary, report, rss, sleep, wall } from './common.mjs';
 
-const a = JSON.parse(process.argv[2] ?? '{}');
-const wall = () => performance.timeOrigin + performance.now();
-const report = (r) => process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
-const rss = () => Math.round((process.memoryUsage().rss / 1048576) * 10) / 10;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pool = new pg.Pool({ connectionString: a.url, max: 60, options: '-c jit=off' });
 
 const SCHEMA = `
@@ -97,13 +93,7 @@ async function commitFloor() {
     await pool.query({ ...INSERT, values: [JSON.stringify({ seq })] });
     if (seq >= 0) times.push(performance.now() - t);
   }
-  reportPercentiles(times);
-}
-
-function reportPercentiles(values) {
-  const sorted = values.sort((x, y) => x - y);
-  const pct = (p) => Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] * 100) / 100;
-  report({ p50: pct(50), p95: pct(95), p99: pct(99), n: sorted.length });
+  report(latencySummary(times));
 }
 
 async function latency() {
@@ -143,7 +133,7 @@ async function latency() {
   } else await latencySubmitter();
   await finished;
   await listener.end();
-  reportPercentiles(latencies);
+  report(latencySummary(latencies));
 }
 
 /** 20 warm-up jobs, then n jobs on a 20 ms grid, each inserted with its NOTIFY and carrying its submit time. */
