@@ -536,6 +536,50 @@ describe(`Claims and outcome writes on ${TEST_DIALECT}`, () => {
     expect((await store.claim(request('worker-1', 5))).tasks.map((task) => task.taskId)).toEqual([ids[2]]);
   });
 
+  // Only PostgreSQL claims with SKIP LOCKED, so only there can a claim find due tasks held by another transaction.
+  (TEST_DIALECT === 'postgres' ? it : it.skip)('takes tasks in rank order past a locked one, and calls a short claim contended only when due tasks were held', async () => {
+    const store = t.app.get<TaskStore>(TASK_STORE);
+    const client = new Client({ connectionString: db.env.DATABASE_URL });
+    await client.connect();
+    try {
+      // Without a cluster-wide limit, then with one (the claim that counts what runs everywhere).
+      for (const globalLimit of [null, 100]) {
+        const request = (limit: number) => {
+          const now = new Date();
+          return { types: ['test.echo'], perTypeLimits: [limit], globalLimits: [globalLimit], limit, now, leaseUntil: new Date(now.getTime() + 30_000), workerId: 'worker-1', agingMs: 0 };
+        };
+        const ids = (await t.tasks.submitMany('test.echo', [1, 2, 3, 4].map((value) => ({ value })))).map((s) => s.task_id);
+        const urgent = (await t.tasks.submit('test.echo', { value: 'urgent' }, { priority: 20 })).task_id;
+        await client.query('BEGIN');
+        await client.query('SELECT 1 FROM tasks WHERE task_id = $1 FOR UPDATE', [ids[1]]);
+        const first = await store.claim(request(3));
+        const past = await store.claim(request(10));
+        const taken = (claim: { tasks: Array<{ taskId: string }> }) => claim.tasks.map((task) => task.taskId).sort();
+        if (globalLimit === null) {
+          // The three first in rank (priority, then submission order), stepping over the locked one.
+          expect(taken(first)).toEqual([urgent, ids[0], ids[2]].sort());
+          expect(first.contended).toBe(false);
+          expect(taken(past)).toEqual([ids[3]]);
+        } else {
+          // A limited type's share is cut from the ranked heads before locking: the locked one uses up a place.
+          expect(taken(first)).toEqual([urgent, ids[0]].sort());
+          expect(first.contended).toBe(true);
+          expect(taken(past)).toEqual([ids[2], ids[3]].sort());
+        }
+        expect(past.contended).toBe(true);
+        await client.query('COMMIT');
+        const rest = await store.claim(request(10));
+        expect(rest.tasks.map((task) => task.taskId)).toEqual([ids[1]]);
+        expect(rest.contended).toBe(false);
+        const none = await store.claim(request(10));
+        expect(none).toEqual({ tasks: [], contended: false });
+      }
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+      await client.end();
+    }
+  });
+
   // Only PostgreSQL chooses the commit mode per transaction.
   (TEST_DIALECT === 'postgres' ? it : it.skip)('commits a claim without waiting for the WAL flush (the session keeps its synchronous mode)', async () => {
     await t.tasks.submitMany('test.echo', [{ value: 1 }, { value: 2 }]);
