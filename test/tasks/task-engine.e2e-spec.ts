@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { AllExceptionsFilter } from '../../src/common/all-exceptions.filter';
 import { TaskPriority, TaskStateConflictError, TaskStoreClosedError, type TaskRecord } from '../../src/modules/tasks';
 import { Client } from 'pg';
-import { CLAIM } from '../../src/modules/tasks/storage/postgres-task.store';
+import { CLAIM, ENGINE_SESSION_OPTIONS } from '../../src/modules/tasks/storage/postgres-task.store';
 import type { TaskStore } from '../../src/modules/tasks/storage/task-store.interface';
 import { TASK_STORE } from '../../src/modules/tasks/task.constants';
 import { TestProbe, TestTasksModule } from '../fixtures/test-tasks.module';
@@ -576,6 +576,24 @@ describe(`Claims and outcome writes on ${TEST_DIALECT}`, () => {
       }
     } finally {
       await client.query('ROLLBACK').catch(() => undefined);
+      await client.end();
+    }
+  });
+
+  // The engine's sessions keep one generic plan per statement, often made on a near-empty table (SQLite plans per statement run).
+  (TEST_DIALECT === 'postgres' ? it : it.skip)('plans the claim, prepared on a near-empty table, as index reads and key lookups that hold at any depth', async () => {
+    const client = new Client({ connectionString: db.env.DATABASE_URL, options: ENGINE_SESSION_OPTIONS });
+    await client.connect();
+    try {
+      await client.query('VACUUM ANALYZE tasks'); // the statistics of a quiet queue: a few finished rows
+      await client.query(`PREPARE claim_plan (text[], int[], timestamptz, int, text, timestamptz, bigint) AS ${CLAIM}`);
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) EXECUTE claim_plan ('{test.echo,test.sum}', '{5,5}', now(), 5, 'w', now(), 0)`);
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+      const reads = [...plan.matchAll(/(Seq Scan|Bitmap Heap Scan|Index Only Scan using \w+|Index Scan using \w+|Tid Scan) on tasks/g)].map((m) => m[1]);
+      // Heads from the claim index, each candidate by primary key, the update by row address; no read of the whole table or index.
+      expect(new Set(reads)).toEqual(new Set(['Index Only Scan using tasks_claim_idx', 'Index Scan using tasks_pkey', 'Tid Scan']));
+      expect(plan).not.toMatch(/Hash Join|Merge Join/);
+    } finally {
       await client.end();
     }
   });

@@ -100,6 +100,8 @@ const ATTEMPT_ENTRY = (outcome: string, error: string) =>
  * COALESCE changes nothing else.
  */
 const STILL_RUNNING = `COALESCE(t.status, '') = 'running'`;
+/** The same for waiting rows and `tasks_claim_idx`, in the claim's steps that reach rows by key or address. */
+const STILL_WAITING = `COALESCE(t.status, '') IN ${WAITING}`;
 const idsOf = (batch: string) => `ARRAY(SELECT (e->>'id')::uuid FROM jsonb_array_elements(${batch}::jsonb) AS e)`;
 
 /*
@@ -128,12 +130,12 @@ RETURNING t.task_id`;
  * can claim at once without waiting on each other.
  *
  * The ranked candidates are read once (a materialised CTE) and serve twice: as
- * an array of ids in rank order, each looked up by primary key to lock it (an
- * array rather than a join, so that the generic plan cannot pick a hash join
- * over the whole table), and for the contention check, which counts them again
- * when the claim came back short. Counting an inlined CTE instead re-read every
- * head: on a near-empty queue, where most claims come back short, that was a
- * quarter of the statement.
+ * an array of ids in rank order, each looked up by primary key and locked in a
+ * LATERAL step (no join whose method the planner could choose by the size of
+ * the table: see ENGINE_SESSION_OPTIONS), and for the contention check, which
+ * counts them again when the claim came back short. Counting an inlined CTE
+ * instead re-read every head: on a near-empty queue, where most claims come back
+ * short, that was a quarter of the statement.
  *
  * The rows locked are updated by their physical address (`ctid`), read while
  * locking them: no second descent of the primary key per row (drain +10–20 %).
@@ -204,18 +206,20 @@ WITH ${types}heads AS (
     LIMIT ty.cap
   ) h
 ), ${ranking}, picked AS (
-  SELECT t.ctid AS row_id
+  SELECT l.row_id
   FROM unnest(ARRAY(SELECT task_id FROM candidates ORDER BY eff DESC, run_at, task_id)) WITH ORDINALITY AS c(task_id, rank)
-  JOIN tasks t ON t.task_id = c.task_id
-  WHERE t.status IN ${WAITING}
+  CROSS JOIN LATERAL (
+    SELECT t.ctid AS row_id FROM tasks t
+    WHERE t.task_id = c.task_id AND ${STILL_WAITING}
+    FOR UPDATE SKIP LOCKED
+  ) l
   ORDER BY c.rank
   LIMIT $4
-  FOR UPDATE OF t SKIP LOCKED
 ), claimed AS (
   UPDATE tasks t
   SET status = 'running', attempt = t.attempt + 1, started_at = $3, updated_at = $3,
       locked_by = $5, locked_until = $6, progress = 0, progress_message = NULL
-  WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM picked)) AND t.status IN ${WAITING}
+  WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM picked)) AND ${STILL_WAITING}
     AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL
   RETURNING t.task_id, t.task_type, t.priority, t.attempt, t.retry_count, t.max_retries, t.timeout_seconds,
             -- as epoch milliseconds: a number is parsed far faster than a timestamp string
@@ -355,14 +359,31 @@ interface ClaimRow extends QueryResultRow {
 const ENGINE_POOL_SIZE = 8;
 
 /**
- * PostgreSQL storage, on a `pg` pool of its own with named prepared statements,
- * so that PostgreSQL parses each statement once per connection. The sessions of
- * that pool plan them once too (`plan_cache_mode = force_generic_plan`): the
- * claim's custom plan took longer to make (~0.8 ms) than to run, and every
- * statement here is written so that its generic plan is the good one (index
- * lookups by key, `= ANY (ARRAY(...))` instead of joins whose size the planner
- * would have to guess). TypeORM's pool, used for everything else, keeps
+ * Settings of the engine's sessions. Each statement is planned once per
+ * connection (`plan_cache_mode = force_generic_plan`): the claim's custom plan
+ * took longer to make (~0.8 ms) than to run. A generic plan is kept as long as
+ * the connection lives, and it is often made while the table is nearly empty —
+ * at start-up, or on a quiet queue — where reading a few pages whole looks
+ * cheapest: a sequential scan, a bitmap over every waiting row of
+ * `tasks_claim_idx`, a hash or merge join against the whole table. When a
+ * backlog then arrives, that plan reads all of it on every claim and every
+ * outcome write (a burst of 100,000 tasks into a running instance drained at
+ * ~1,100/s instead of ~14,000/s, until autovacuum's next ANALYZE invalidated
+ * the plans). Every statement here reaches rows by key or by address, so
+ * sequential scans and merge joins are switched off in these sessions, and the
+ * claim's status tests are written so that they cannot select a partial index
+ * (`STILL_WAITING`, `STILL_RUNNING`): the plan made on an empty table is then
+ * the plan of a deep one. TypeORM's pool, used for everything else, keeps
  * PostgreSQL's default planning.
+ */
+export const ENGINE_SESSION_OPTIONS = '-c jit=off -c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c enable_mergejoin=off';
+
+/**
+ * PostgreSQL storage, on a `pg` pool of its own with named prepared statements
+ * (`ENGINE_SESSION_OPTIONS`), so that PostgreSQL parses and plans each statement
+ * once per connection. Every statement here is written so that its generic plan
+ * is the good one (index lookups by key, `= ANY (ARRAY(...))` instead of joins
+ * whose size the planner would have to guess).
  */
 export class PostgresTaskStore implements TaskStore {
   readonly dialect = 'postgres';
@@ -379,7 +400,7 @@ export class PostgresTaskStore implements TaskStore {
       ssl: options.ssl as PoolConfig['ssl'],
       max: ENGINE_POOL_SIZE,
       application_name: `${options.applicationName ?? 'tasks'}:engine`,
-      options: '-c jit=off -c plan_cache_mode=force_generic_plan',
+      options: ENGINE_SESSION_OPTIONS,
     });
     // A connection that breaks while idle is dropped by the pool; the next query opens another.
     this.pool.on('error', (error) => this.logger.warn(`Idle engine connection lost: ${error.message}`));
