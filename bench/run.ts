@@ -39,6 +39,12 @@ interface PlanItem {
   timeoutMs?: number;
 }
 
+/**
+ * Node flags of every measured process, ours and the anchors alike: those the service runs with
+ * (Dockerfile NODE_OPTIONS, npm start), so that the RSS figures are the service's and compare like for like.
+ */
+const NODE_FLAGS = ['--max-semi-space-size=8'];
+
 const ours = join(BUILD, 'scenarios', 'ours.js');
 const anchor = (name: string) => join(ANCHORS, `${name}.mjs`);
 
@@ -125,7 +131,7 @@ async function withDatabase<T>(kind: DbKind, body: (db: Record<string, unknown>)
 
 function runOnce(item: PlanItem, dbArgs: Record<string, unknown>): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', item.script, JSON.stringify({ ...item.args, ...dbArgs })], {
+    const child = spawn(process.execPath, ['--expose-gc', ...NODE_FLAGS, item.script, JSON.stringify({ ...item.args, ...dbArgs })], {
       cwd: ROOT,
       env: { ...process.env, NODE_ENV: 'production', SCARF_ANALYTICS: 'false' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -228,7 +234,7 @@ async function main(): Promise<void> {
       for (const e of errors) console.log(`      ${e.split('\n')[0]}`);
     }
   }
-  const info: RunInfo = { started_at: started.toISOString(), finished_at: new Date().toISOString(), quick, runs: RUNS, n: N, machine: machine(), ...tickShares(addTicks(NO_TICKS, runTicks, cpuTicks())) };
+  const info: RunInfo = { started_at: started.toISOString(), finished_at: new Date().toISOString(), quick, runs: RUNS, n: N, node_flags: NODE_FLAGS, machine: machine(), ...tickShares(addTicks(NO_TICKS, runTicks, cpuTicks())) };
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const { markdown, svg } = renderReport(info, measurements);
   const kind = quick ? 'quick' : 'full';

@@ -17,6 +17,8 @@ export interface RunInfo {
   quick: boolean;
   runs: number;
   n: number;
+  /** Node flags every measured process ran with (absent in results written before they were recorded). */
+  node_flags?: string[];
   machine: { cpu: string; memory_gib: number; node: string; postgres: string; redis: string; versions: Record<string, string> };
   /** Share of CPU time stolen by the hypervisor over the whole run, in % (Linux /proc/stat; absent elsewhere). */
   steal_pct?: number;
@@ -284,7 +286,7 @@ run-to-run spread of ±10–30 % is normal; only differences well outside the mi
 - Machine: ${info.machine.cpu}, ${info.machine.memory_gib} GiB RAM; Node ${info.machine.node}; ${info.machine.postgres}; ${info.machine.redis}
 - Libraries: ${Object.entries(info.machine.versions).map(([k, v]) => `${k} ${v}`).join(', ')}
 - Workload: ${info.n.toLocaleString('en')} no-op jobs per enqueue/drain run.
-${machineLines(info, ms)}
+${info.node_flags?.length ? `- Every process (ours and the anchors) ran with \`node ${info.node_flags.join(' ')}\`, as the service does (Dockerfile, \`npm start\`).\n` : ''}${machineLines(info, ms)}
 
 ![jobs per second](./${info.quick ? 'benchmarks-quick' : 'benchmarks'}.svg)
 
