@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { ChaosTasksModule, CHAOS_EFFECTS_DDL } from '../fixtures/chaos/chaos-tasks.module';
 import { AppProcess } from '../support/app-process';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -206,6 +207,47 @@ describe(`Graceful shutdown (SIGTERM) on ${TEST_DIALECT}`, () => {
       }
       await expectEachCompletedOnce(f, [...short, ...long]);
     }), 90_000);
+});
+
+describe(`HTTP at SIGTERM on ${TEST_DIALECT}`, () => {
+  let f: Fixture | undefined;
+  afterAll(async () => f?.close());
+
+  it('answers a request in flight at SIGTERM: the engine closes only after the HTTP server, so the task it submits is written', async () =>
+    withChildLogs(() => f, async () => {
+      f = await setUp();
+      const web = await f.start('web');
+      const base = `http://127.0.0.1:${web.port}`;
+      const document = (await (await fetch(`${base}/documents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'shutdown.md', content: '# Shutdown\n\nA document analysed while the instance stops.' }),
+      })).json()) as { id: string };
+      // The request is under way when the signal comes: its body is only half sent.
+      const body = JSON.stringify({ priority: 10 });
+      const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(`${base}/documents/${document.id}/analyze`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        });
+        req.on('error', reject);
+        req.write(body.slice(0, 5));
+        setTimeout(() => {
+          web.kill('SIGTERM');
+          // Long enough for the dispatcher to have stopped; the store and the database pools close after the HTTP server.
+          setTimeout(() => req.end(body.slice(5)), 800);
+        }, 300);
+      });
+      const answered = await response;
+      expect(answered.status).toBe(202);
+      const { task_id } = JSON.parse(answered.body) as { task_id: string };
+      expect(await web.waitForExit(15_000)).toEqual({ code: 0, signal: null });
+      expect(await f.client.count(`SELECT count(*) AS n FROM tasks WHERE task_id = $1`, [task_id])).toBe(1);
+    }), 60_000);
 });
 
 describe(`Cancel across instances on ${TEST_DIALECT}`, () => {
