@@ -129,8 +129,17 @@ function depthTable(ms: Measurement[]): string {
         `${fmt(stat(m, 'heap_used_after_gc_mb').median, 1)} | ${m.runs.length} |`,
     );
   }
-  const plan = ms.filter((x) => x.group === 'depth').flatMap((m) => m.runs.map((r) => r.claim_branch_plan)).find((p) => typeof p === 'string');
-  if (plan) lines.push('', 'Plan of one branch of the claim with the deep backlog (`EXPLAIN`):', '', '```', String(plan), '```');
+  const plan = ms.filter((x) => x.group === 'depth').flatMap((m) => m.runs.map((r) => r.claim_plan)).find((p) => typeof p === 'string');
+  if (plan) {
+    lines.push(
+      '',
+      "The claim's plan with the deep backlog in the table, as the engine runs it (`EXPLAIN` of the prepared statement's generic plan, in a session with the engine's settings): index reads of the heads, primary-key lookups, an update by row address.",
+      '',
+      '```',
+      String(plan),
+      '```',
+    );
+  }
   return lines.join('\n');
 }
 

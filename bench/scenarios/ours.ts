@@ -4,6 +4,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { Client } from 'pg';
+import { CLAIM, ENGINE_SESSION_OPTIONS } from '../../src/modules/tasks/storage/postgres-task.store';
 import { TaskEvents } from '../../src/modules/tasks/task-events';
 import { WorkerPoolExecutor } from '../../src/modules/tasks/executors/worker-pool.executor';
 import { startEngine, dbEnv, type BenchEngine } from '../engine/bench-engine';
@@ -112,12 +114,27 @@ async function drain(): Promise<void> {
     gc();
     result.heap_used_after_gc_mb = Math.round((process.memoryUsage().heapUsed / 2 ** 20) * 10) / 10;
   }
-  if (a.depth && engine.dataSource.options.type === 'postgres') {
-    const plan = (await engine.dataSource.query(`EXPLAIN (COSTS OFF) SELECT task_id FROM tasks t WHERE t.status IN ('pending','retrying') AND t.task_type = 'bench.noop' AND t.priority = 5 AND t.run_at <= now() ORDER BY t.run_at, t.task_id LIMIT 50`)) as Array<{ 'QUERY PLAN': string }>;
-    result.claim_branch_plan = plan.map((r) => r['QUERY PLAN']).join('\n');
-  }
+  if (a.depth && a.db.url) result.claim_plan = await claimPlan(a.db.url);
   await engine.close();
   report(result);
+}
+
+/**
+ * The claim's plan as the engine runs it, with the deep backlog still in the table: its generic plan
+ * (EXPLAIN of the prepared statement, not executed) in a session with the engine's settings.
+ */
+async function claimPlan(url: string): Promise<string> {
+  const client = new Client({ connectionString: url, options: ENGINE_SESSION_OPTIONS });
+  await client.connect();
+  try {
+    await client.query(`PREPARE claim_plan (text[], int[], timestamptz, int, text, timestamptz, bigint) AS ${CLAIM}`);
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (COSTS OFF) EXECUTE claim_plan ('{bench.noop,bench.latency}', '{100,100}', now(), 100, 'bench', now() + interval '30 s', 60000)`,
+    );
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  } finally {
+    await client.end();
+  }
 }
 
 async function latency(): Promise<void> {
