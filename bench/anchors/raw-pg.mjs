@@ -128,7 +128,7 @@ async function latency() {
   });
   if (a.mode === 'cross-process') {
     // The listener waits idle in this process, as a worker does; the inserts come from another one.
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify({ ...a, op: 'latency-submitter' })], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), JSON.stringify({ ...a, op: 'latency-submitter' })], { stdio: ['ignore', 'inherit', 'inherit'] });
     await new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`submitter exited ${code}`)))));
   } else await latencySubmitter();
   await finished;

@@ -148,7 +148,7 @@ async function latency(): Promise<void> {
     };
   });
   if (cross) {
-    const child = spawn(process.execPath, [__filename, JSON.stringify({ ...a, op: 'latency-submitter' })], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, __filename, JSON.stringify({ ...a, op: 'latency-submitter' })], { stdio: ['ignore', 'inherit', 'inherit'] });
     await new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(null) : reject(new Error(`submitter exited ${code}`)))));
   } else {
     await submitOnGrid(engine, warmup);
@@ -215,7 +215,7 @@ async function cpuExecutor(): Promise<void> {
  * and idle (NestJS, TypeORM, pg, class-validator, Piscina loaded; worker threads started), before any task.
  */
 async function floor(): Promise<void> {
-  const bare = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.memoryUsage().rss))'], { encoding: 'utf8' });
+  const bare = spawnSync(process.execPath, [...process.execArgv, '-e', 'process.stdout.write(String(process.memoryUsage().rss))'], { encoding: 'utf8' });
   const engine = await startEngine({ ...dbEnv(a.db) });
   await sleep(1000);
   (globalThis as { gc?: () => void }).gc?.();
