@@ -371,9 +371,10 @@ const ENGINE_POOL_SIZE = 8;
  * ~1,100/s instead of ~14,000/s, until autovacuum's next ANALYZE invalidated
  * the plans). Every statement here reaches rows by key or by address, so
  * sequential scans and merge joins are switched off in these sessions, and the
- * claim's status tests are written so that they cannot select a partial index
- * (`STILL_WAITING`, `STILL_RUNNING`): the plan made on an empty table is then
- * the plan of a deep one. TypeORM's pool, used for everything else, keeps
+ * status tests of the steps that reach rows by key or address are written so
+ * that they cannot select a partial index (`STILL_WAITING` in the claim,
+ * `STILL_RUNNING` in the outcome writes): the plan made on an empty table is
+ * then the plan of a deep one. TypeORM's pool, used for everything else, keeps
  * PostgreSQL's default planning.
  */
 export const ENGINE_SESSION_OPTIONS = '-c jit=off -c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c enable_mergejoin=off';
