@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { TaskInsertBatcher } from './task-insert-batcher';
 import type { TaskNotifier } from './task-notifier.interface';
 import type { InsertResult, NewTaskRow, TaskStore } from './task-store.interface';
@@ -100,5 +101,41 @@ describe('TaskInsertBatcher (group commit)', () => {
     expect(ids()).toEqual([['x'], ['a1', 'b1', 'c1'], ['a2', 'b2', 'c2']]);
     store.batches[2].settle();
     await Promise.all([first, ...callers]);
+  });
+
+  it('settles every caller of a batch and frees its slot when the notifier throws, before or after the insert', async () => {
+    const store = new ManualStore();
+    const failing = { takeInlineNotification: jest.fn(), notifyNewTasks: jest.fn() };
+    const batcher = new TaskInsertBatcher(store as unknown as TaskStore, failing as unknown as TaskNotifier, 1);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+
+    // Before the insert: nothing was written, so every caller of the batch is rejected.
+    failing.takeInlineNotification.mockImplementationOnce(() => {
+      throw new Error('notifier broken');
+    });
+    await expect(batcher.add(row('a'))).rejects.toThrow('notifier broken');
+    expect(store.batches).toHaveLength(0);
+
+    // After the insert (the trailing wake-up): the rows are committed, so the callers are resolved.
+    failing.takeInlineNotification.mockReturnValue(null);
+    failing.notifyNewTasks.mockImplementation(() => {
+      throw new Error('timer broken');
+    });
+    const b = batcher.add(row('b'));
+    store.batches[0].settle();
+    await expect(b).resolves.toEqual({ taskId: 'b', created: true, status: 'pending' });
+    expect(Logger.prototype.warn).toHaveBeenCalledWith(expect.stringContaining('timer broken'));
+
+    // The slot was freed both times: the next submit goes out at once.
+    const c = batcher.add(row('c'));
+    expect(store.batches.map((x) => x.ids)).toEqual([['b'], ['c']]);
+    store.batches[1].settle();
+    await expect(c).resolves.toMatchObject({ taskId: 'c' });
+  });
+
+  it('rejects every caller of a batch for which the store returned fewer results than rows', async () => {
+    const short = { insert: async (rows: readonly NewTaskRow[]) => rows.slice(1).map((r) => ({ taskId: r.taskId, created: true, status: 'pending' })) };
+    const batcher = new TaskInsertBatcher(short as unknown as TaskStore, notifier, 1);
+    await expect(batcher.add(row('a'))).rejects.toThrow('Task insert returned 0 results for 1 rows');
   });
 });

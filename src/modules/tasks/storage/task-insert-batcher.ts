@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { TaskNotifier } from './task-notifier.interface';
 import type { InsertResult, NewTaskRow, TaskStore } from './task-store.interface';
 
@@ -17,6 +18,7 @@ interface Pending {
 export class TaskInsertBatcher {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
+  private readonly logger = new Logger('TaskInsertBatcher');
 
   constructor(
     private readonly store: TaskStore,
@@ -34,36 +36,57 @@ export class TaskInsertBatcher {
 
   private pump(): void {
     while (this.inFlight < this.concurrency && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      this.inFlight++;
-      // Other processes learn of the new rows from a NOTIFY in the insert itself, or from a trailing one
-      // (not for rows the local dispatcher took at submit: nobody else can run them).
-      const queued = batch.some((p) => !p.row.directClaim);
-      const inline = queued ? this.notifier.takeInlineNotification() : null;
-      this.store
-        .insert(
-          batch.map((p) => p.row),
-          inline,
-        )
-        .then(
-          (results) => {
-            if (queued && !inline) this.notifier.notifyNewTasks();
-            batch.forEach((p, i) => p.resolve(results[i]));
-          },
-          (error: unknown) => batch.forEach((p) => p.reject(error)),
-        )
-        .finally(() => {
-          // The callers of a batch of several submit again as soon as they are resolved, a few
-          // promise turns apart: the slot stays taken until they have (the end of this turn of the
-          // event loop), so that their rows go out together instead of the first one alone.
-          // A batch of one (a lone caller) frees its slot at once: no added latency.
-          const release = () => {
-            this.inFlight--;
-            this.pump();
-          };
-          if (batch.length > 1) setImmediate(release);
-          else release();
-        });
+      this.send(this.queue.splice(0, this.maxBatch));
+    }
+  }
+
+  /**
+   * Writes one batch. Every caller of the batch is settled and the slot is freed whatever
+   * throws on the way (the notifier, the store before its promise, a short result).
+   */
+  private send(batch: Pending[]): void {
+    this.inFlight++;
+    // Other processes learn of the new rows from a NOTIFY in the insert itself, or from a trailing one
+    // (not for rows the local dispatcher took at submit: nobody else can run them).
+    const queued = batch.some((p) => !p.row.directClaim);
+    let inline: { channel: string; payload: string } | null = null;
+    const write = async (): Promise<InsertResult[]> => {
+      inline = queued ? this.notifier.takeInlineNotification() : null;
+      const results = await this.store.insert(
+        batch.map((p) => p.row),
+        inline,
+      );
+      if (results.length !== batch.length) throw new Error(`Task insert returned ${results.length} results for ${batch.length} rows`);
+      return results;
+    };
+    write()
+      .then(
+        (results) => {
+          batch.forEach((p, i) => p.resolve(results[i]));
+          if (queued && !inline) this.notifyNewTasks();
+        },
+        (error: unknown) => batch.forEach((p) => p.reject(error)),
+      )
+      .finally(() => {
+        // The callers of a batch of several submit again as soon as they are resolved, a few
+        // promise turns apart: the slot stays taken until they have (the end of this turn of the
+        // event loop), so that their rows go out together instead of the first one alone.
+        // A batch of one (a lone caller) frees its slot at once: no added latency.
+        const release = () => {
+          this.inFlight--;
+          this.pump();
+        };
+        if (batch.length > 1) setImmediate(release);
+        else release();
+      });
+  }
+
+  /** The rows are committed and their callers resolved: a failed wake-up only delays other instances (they poll). */
+  private notifyNewTasks(): void {
+    try {
+      this.notifier.notifyNewTasks();
+    } catch (error) {
+      this.logger.warn(`Could not announce new tasks to other instances: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 }
