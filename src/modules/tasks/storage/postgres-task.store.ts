@@ -79,9 +79,15 @@ const INSERT_NOTIFY = `WITH ins AS (${INSERT} RETURNING 1) SELECT pg_notify($2, 
 const INSERT_KEYED = `INSERT INTO tasks (${INSERT_COLUMNS}) ${INSERT_SELECT}
   ON CONFLICT (task_type, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
   RETURNING task_id`;
+/**
+ * One lookup in `tasks_idempotency_idx` per key: as a join, the generic plan made on a near-empty
+ * table read every keyed row into a hash. The LIMIT (the index is unique) keeps PostgreSQL from
+ * flattening the LATERAL subquery back into that join.
+ */
 const SELECT_BY_KEYS = `
-  SELECT t.task_id, t.task_type, t.idempotency_key, t.status FROM tasks t
-  JOIN unnest($1::text[], $2::text[]) AS k(type, key) ON t.task_type = k.type AND t.idempotency_key = k.key`;
+  SELECT t.task_id, t.task_type, t.idempotency_key, t.status
+  FROM unnest($1::text[], $2::text[]) AS k(type, key)
+  CROSS JOIN LATERAL (SELECT task_id, task_type, idempotency_key, status FROM tasks WHERE task_type = k.type AND idempotency_key = k.key LIMIT 1) AS t`;
 
 const ATTEMPT_ENTRY = (outcome: string, error: string) =>
   `jsonb_build_array(jsonb_build_object('attempt', t.attempt, 'started_at', t.started_at, 'ended_at', u.ended_at,
@@ -259,8 +265,8 @@ WHERE t.task_id = ANY ($1::uuid[]) AND t.task_id = u.id AND t.attempt = u.attemp
 RETURNING t.task_id, t.cancel_requested_at IS NOT NULL AS cancel_requested`;
 
 const PROGRESS = `
-UPDATE tasks SET progress = $4, progress_message = $5, updated_at = $6
-WHERE task_id = $1 AND attempt = $2 AND locked_by = $3 AND status = 'running'`;
+UPDATE tasks t SET progress = $4, progress_message = $5, updated_at = $6
+WHERE t.task_id = $1 AND t.attempt = $2 AND t.locked_by = $3 AND ${STILL_RUNNING}`;
 
 const CANCEL = `
 UPDATE tasks
