@@ -169,6 +169,7 @@ function unboundedRead(statement: string, node: PlanNode): string | null {
     ];
     // Every one of them ran, and was planned, in the engine's sessions.
     expect(reading.filter((name) => !plans.has(name))).toEqual([]);
+    // PRINT_PLANS=<file>: every plan seen, as JSON, to look at when this fails.
     if (process.env.PRINT_PLANS) writeFileSync(process.env.PRINT_PLANS, JSON.stringify(Object.fromEntries(plans)));
     const offending: string[] = [];
     for (const [name, used] of plans) {
