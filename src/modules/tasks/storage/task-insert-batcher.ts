@@ -49,21 +49,11 @@ export class TaskInsertBatcher {
     // Other processes learn of the new rows from a NOTIFY in the insert itself, or from a trailing one
     // (not for rows the local dispatcher took at submit: nobody else can run them).
     const queued = batch.some((p) => !p.row.directClaim);
-    let inline: { channel: string; payload: string } | null = null;
-    const write = async (): Promise<InsertResult[]> => {
-      inline = queued ? this.notifier.takeInlineNotification() : null;
-      const results = await this.store.insert(
-        batch.map((p) => p.row),
-        inline,
-      );
-      if (results.length !== batch.length) throw new Error(`Task insert returned ${results.length} results for ${batch.length} rows`);
-      return results;
-    };
-    write()
+    this.write(batch, queued)
       .then(
-        (results) => {
+        ({ results, notified }) => {
           batch.forEach((p, i) => p.resolve(results[i]));
-          if (queued && !inline) this.notifyNewTasks();
+          if (queued && !notified) this.notifyNewTasks();
         },
         (error: unknown) => batch.forEach((p) => p.reject(error)),
       )
@@ -79,6 +69,17 @@ export class TaskInsertBatcher {
         if (batch.length > 1) setImmediate(release);
         else release();
       });
+  }
+
+  /** Inserts the batch; `notified`: the insert carried the NOTIFY itself. */
+  private async write(batch: Pending[], queued: boolean): Promise<{ results: InsertResult[]; notified: boolean }> {
+    const inline = queued ? this.notifier.takeInlineNotification() : null;
+    const results = await this.store.insert(
+      batch.map((p) => p.row),
+      inline,
+    );
+    if (results.length !== batch.length) throw new Error(`Task insert returned ${results.length} results for ${batch.length} rows`);
+    return { results, notified: inline !== null };
   }
 
   /** The rows are committed and their callers resolved: a failed wake-up only delays other instances (they poll). */
