@@ -8,6 +8,7 @@ import { MetricsModule } from './modules/metrics/metrics.module';
 import { ReportsModule } from './modules/reports/reports.module';
 import { TestSuitesModule } from './modules/test-suites/test-suites.module';
 import { TasksModule } from './modules/tasks';
+import { TasksApiModule } from './modules/tasks/tasks-api.module';
 import { tasksOptionsFromEnv } from './config/tasks-options';
 
 /** Task types the application's feature modules must handle (start-up fails otherwise). */
@@ -27,6 +28,7 @@ export class AppModule {
           inject: [EnvironmentVariables],
           useFactory: (config: EnvironmentVariables) => tasksOptionsFromEnv(config, REQUIRED_TASK_TYPES),
         }),
+        TasksApiModule,
         HealthModule,
         MetricsModule,
         DocumentsModule,

@@ -1,6 +1,8 @@
 /**
  * Public surface of the task engine. Everything else under `modules/tasks`
- * (entity, storage, dispatcher, executors, explorer) is internal.
+ * (entity, storage, dispatcher, executors, explorer) is internal. The HTTP API,
+ * `TasksApiModule`, is imported from its own file: importing the engine does not
+ * load the controller, its DTOs and Swagger.
  */
 export { TasksModule } from './tasks.module';
 export { TaskManager, type SubmitOptions, type SubmittedTask } from './task-manager.service';

@@ -19,18 +19,17 @@ import { TaskManager } from './task-manager.service';
 import { TaskQueryService } from './task-query.service';
 import { TaskRetentionService } from './task-retention.service';
 import { TASK_NOTIFIER, TASK_STORE, TASK_WORKER_ID, TASKS_MODULE_OPTIONS } from './task.constants';
-import { TasksController } from './tasks.controller';
 import { TasksExplorer } from './tasks.explorer';
 import { TASKS_OPTIONS_TOKEN, TasksConfigurableModule } from './tasks.module-definition';
 
 /**
  * The durable task engine. Import once with `TasksModule.forRoot(…)` /
  * `forRootAsync(…)` (global by default); feature modules then inject
- * `TaskManager` and declare their handlers with `@TaskHandler`.
+ * `TaskManager` and declare their handlers with `@TaskHandler`. The HTTP API
+ * over it is `TasksApiModule`, imported separately where it is served.
  */
 @Module({
   imports: [DiscoveryModule, ScheduleModule.forRoot(), TypeOrmModule.forFeature([TaskEntity])],
-  controllers: [TasksController],
   providers: [
     { provide: TASKS_MODULE_OPTIONS, useExisting: TASKS_OPTIONS_TOKEN },
     {
