@@ -210,16 +210,33 @@ async function cpuExecutor(): Promise<void> {
   await executor.close();
 }
 
+/** Memory of a fresh Node process (same flags as this one) once `requires` are loaded and garbage collected. */
+function childMemory(requires: string[]): Record<string, number | undefined> {
+  const script = `${requires.map((m) => `require(${JSON.stringify(m)});`).join('')}
+    globalThis.gc?.();
+    const { rssMb, rssBreakdownMb } = require(${JSON.stringify(join(__dirname, '..', 'lib', 'measure'))});
+    process.stdout.write(JSON.stringify({ rss: rssMb(), ...rssBreakdownMb(), heap: Math.round(process.memoryUsage().heapUsed / 2 ** 20 * 10) / 10 }));`;
+  const out = spawnSync(process.execPath, [...process.execArgv, '-e', script], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`memory probe failed: ${out.stderr}`);
+  return JSON.parse(out.stdout) as Record<string, number | undefined>;
+}
+
 /**
- * The memory floor under the drain's RSS: a bare Node process, and this one with the engine started
- * and idle (NestJS, TypeORM, pg, class-validator, Piscina loaded; worker threads started), before any task.
+ * The memory floor under the drain's RSS: a bare Node process; one that has only imported the stack
+ * the engine is built on (NestJS core, TypeORM's Nest module, class-validator), nothing started; and
+ * this one with the engine started and idle (pg, Piscina loaded; worker threads started), before any task.
  */
 async function floor(): Promise<void> {
-  const bare = spawnSync(process.execPath, [...process.execArgv, '-e', 'process.stdout.write(String(process.memoryUsage().rss))'], { encoding: 'utf8' });
+  const bare = childMemory([]);
+  const stack = childMemory(['reflect-metadata', '@nestjs/core', '@nestjs/typeorm', 'class-validator']);
   const engine = await startEngine({ ...dbEnv(a.db) });
   await sleep(1000);
   (globalThis as { gc?: () => void }).gc?.();
-  report({ rss_bare_node_mb: Math.round((Number(bare.stdout) / 2 ** 20) * 10) / 10, rss_engine_idle_mb: rssMb(), ...rssBreakdownMb(), heap_used_after_gc_mb: Math.round((process.memoryUsage().heapUsed / 2 ** 20) * 10) / 10 });
+  report({
+    rss_bare_node_mb: bare.rss,
+    rss_stack_mb: stack.rss, rss_stack_file_mb: stack.rss_file_mb, stack_young_gen_mb: stack.young_gen_mb, stack_heap_mb: stack.heap,
+    rss_engine_idle_mb: rssMb(), ...rssBreakdownMb(), heap_used_after_gc_mb: Math.round((process.memoryUsage().heapUsed / 2 ** 20) * 10) / 10,
+  });
   await engine.close();
 }
 
