@@ -20,8 +20,30 @@ import { renderReport, type Measurement, type RunInfo } from './lib/report';
 const ROOT = join(__dirname, '..', '..', '..');
 const BUILD = join(ROOT, 'bench', '.build', 'bench');
 const ANCHORS = join(ROOT, 'bench', 'anchors');
-const quick = process.argv.includes('--quick');
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const GROUPS = ['enqueue', 'drain', 'latency', 'cpu', 'depth', 'memory', 'http'] as const;
+const USAGE = `usage: npm run bench [-- --quick] [-- --only=GROUP[,GROUP...]]   groups: ${GROUPS.join(', ')}`;
+const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const unknown = argv.filter((a) => a !== '--quick' && !a.startsWith('--only='));
+if (unknown.length > 0) {
+  console.error(`unknown argument(s): ${unknown.join(' ')}\n${USAGE}`);
+  process.exit(2);
+}
+// Every measured process is started with this node: the figures are Node 24's, as the service runs.
+if (Number(process.versions.node.split('.')[0]) < 24) {
+  console.error(`the benchmark needs Node 24 (this is ${process.version}); run it through npm (the node@24 devDependency): ${USAGE}`);
+  process.exit(2);
+}
+const quick = argv.includes('--quick');
+const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const badGroups = only?.filter((g) => !(GROUPS as readonly string[]).includes(g)) ?? [];
+if (badGroups.length > 0) {
+  console.error(`unknown group(s) for --only: ${badGroups.join(', ')}\n${USAGE}`);
+  process.exit(2);
+}
 const RUNS = quick ? 1 : 3;
 const N = quick ? 5000 : 20000;
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -29,7 +51,7 @@ const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/p
 type DbKind = 'pg' | 'sqlite' | 'none';
 
 interface PlanItem {
-  group: 'enqueue' | 'drain' | 'latency' | 'cpu' | 'depth' | 'memory' | 'http';
+  group: (typeof GROUPS)[number];
   system: string;
   setting: string;
   db: DbKind;
