@@ -166,7 +166,8 @@ RETURNING t.task_id`;
  * submit) flushes the WAL up to it anyway.
  *
  * `capped`: some types have a cluster-wide concurrency limit (`$8`, NULL for
- * none): each type's share is its limit minus what already runs, applied with a
+ * none): each type's share is its limit minus what already runs (counted in the
+ * type's range of `tasks_lease_idx`, whose first key is the type), applied with a
  * window over the ranked heads. Without limits that machinery is left out.
  */
 /** What a row of the claim's result is: a task taken, or the contention mark. */
