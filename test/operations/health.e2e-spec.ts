@@ -5,6 +5,7 @@ import { TestTasksModule } from '../fixtures/test-tasks.module';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
+import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from '../../src/database/migrations';
 
 interface HealthBody {
   status: 'ok' | 'error';
@@ -34,7 +35,7 @@ describe(`Health on ${TEST_DIALECT}`, () => {
     expect((await request(http).get('/health/live').expect(200)).body).toMatchObject({ status: 'ok', info: { event_loop: { status: 'up' } } });
     const ready = (await request(http).get('/health/ready').expect(200)).body as HealthBody;
     expect(Object.keys(ready.info).sort()).toEqual(['database', 'dispatcher', 'migrations', 'worker_pool']);
-    expect(ready.info.migrations).toMatchObject({ status: 'up', applied: TEST_DIALECT === 'postgres' ? 3 : 2 });
+    expect(ready.info.migrations).toMatchObject({ status: 'up', applied: (TEST_DIALECT === 'postgres' ? POSTGRES_MIGRATIONS : SQLITE_MIGRATIONS).length });
     expect(ready.info.dispatcher).toMatchObject({ status: 'up', worker_id: t.dispatcher.workerId });
     expect(ready.info.worker_pool).toMatchObject({ status: 'up', size: 2, threads: 2 });
   });
