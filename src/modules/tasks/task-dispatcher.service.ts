@@ -670,6 +670,9 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
           continue;
         }
         this.written(batch, landed, isCompletion);
+        // Fewer outcomes wait now: tasks claimed ahead that the back-pressure held may start. Nothing
+        // else would start them once the queue is claimed to its end and nothing runs (until the poll).
+        for (const kind of this.activeKinds()) this.startAhead(kind);
       }
     } finally {
       this.writing = false;

@@ -1,0 +1,108 @@
+import { LocalTaskNotifier } from './storage/task-notifier.interface';
+import type { ClaimRequest, ClaimResult, ClaimedTask, Completion, TaskStore } from './storage/task-store.interface';
+import { TaskDispatcher } from './task-dispatcher.service';
+import { TaskEvents } from './task-events';
+import { TaskHandlerRegistry } from './task-handler.registry';
+import type { TasksModuleOptions } from './interfaces/tasks-module-options.interface';
+
+/** A queue held in memory whose outcome writes wait until the test lets them through. */
+class HeldWritesStore {
+  readonly dialect = 'sqlite' as const;
+  private next = 0;
+  private writesHeld = true;
+  private readonly heldWrites: Array<() => void> = [];
+  completed = 0;
+  claimsThatFoundNothing = 0;
+
+  constructor(private readonly total: number) {}
+
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    const count = Math.min(request.limit, this.total - this.next);
+    if (count === 0) this.claimsThatFoundNothing++;
+    const tasks: ClaimedTask[] = Array.from({ length: count }, () => {
+      const i = this.next++;
+      return { taskId: `t${i}`, taskType: 'unit.noop', priority: 5, attempt: 1, retryCount: 0, maxRetries: 0, timeoutSeconds: 60, runAt: request.now, startedAt: request.now, input: { i } };
+    });
+    return { tasks };
+  }
+
+  async complete(completions: readonly Completion[]): Promise<Set<string>> {
+    if (this.writesHeld) await new Promise<void>((resolve) => this.heldWrites.push(resolve));
+    this.completed += completions.length;
+    return new Set(completions.map((c) => c.taskId));
+  }
+
+  releaseWrites(): void {
+    this.writesHeld = false;
+    for (const resolve of this.heldWrites.splice(0)) resolve();
+  }
+
+  async endAttempts(): Promise<Set<string>> {
+    return new Set();
+  }
+  async renewLeases(): Promise<{ renewed: Set<string>; cancelRequested: Set<string> }> {
+    return { renewed: new Set(), cancelRequested: new Set() };
+  }
+  async recoverExpired(): Promise<[]> {
+    return [];
+  }
+  async oldestWaiting(): Promise<null> {
+    return null;
+  }
+}
+
+const until = async (condition: () => boolean, what: string, timeoutMs = 2000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+/** Resolves once `value()` has not changed for `quietMs`: the dispatcher has done all it can for now. */
+const settled = async (value: () => string, quietMs = 60): Promise<void> => {
+  let last = value();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    const now = value();
+    if (now === last) return;
+    last = now;
+  }
+};
+
+describe('TaskDispatcher (unit, store in memory)', () => {
+  // One event-loop slot, so that a few unwritten outcomes hold new starts back (back-pressure);
+  // the poll is a minute away, so only the outcome writes landing can start what waits.
+  const options = {
+    maxCpuWorkers: 1, maxIoWorkers: 1, pollIntervalMs: 60_000, heartbeatIntervalMs: 60_000, leaseMs: 120_000,
+    abortGraceMs: 100, workerEnabled: false, shutdownGraceSeconds: 1, priorityAgingMs: 0, retryBaseMs: 10, retryMaxMs: 100,
+    defaultTimeoutSeconds: 60, defaultMaxRetries: 0,
+  } as TasksModuleOptions;
+
+  it('starts the tasks it claimed ahead as soon as outcome writes land, whatever the size of the queue', async () => {
+    // Queues of several sizes: for some, the queue is claimed to its end (the last claim finds it
+    // empty) while the tasks claimed ahead wait behind the back-pressure of the held writes.
+    let sawEmptyClaimWhileHeld = false;
+    for (let total = 4; total <= 20; total++) {
+      const store = new HeldWritesStore(total);
+      const registry = new TaskHandlerRegistry();
+      let ran = 0;
+      registry.register({ taskType: 'unit.noop', executor: 'event-loop' }, { handle: async () => void ran++ }, 'NoopHandler');
+      const dispatcher = new TaskDispatcher(store as unknown as TaskStore, new LocalTaskNotifier(), options, 'unit-worker', registry, new TaskEvents());
+      await dispatcher.start();
+      try {
+        await settled(() => `${ran}/${store.claimsThatFoundNothing}`);
+        if (store.claimsThatFoundNothing > 0 && ran < total) sawEmptyClaimWhileHeld = true;
+        const ranWhileHeld = ran;
+        store.releaseWrites();
+        await until(() => store.completed === total, `all ${total} outcomes written (ran ${ran}, ${ranWhileHeld} while the writes were held)`);
+        expect(ran).toBe(total);
+      } finally {
+        store.releaseWrites();
+        await dispatcher.stop();
+      }
+    }
+    // The case that matters happened at least once (else the sizes above no longer reach it).
+    expect(sawEmptyClaimWhileHeld).toBe(true);
+  });
+});
