@@ -74,6 +74,8 @@ const CLAIM_AHEAD_MAX_RUN_MS = 10;
 /** Weight of the newest run in the moving average of run times. */
 const RUN_MS_WEIGHT = 0.1;
 
+const EXECUTOR_KINDS: readonly TaskExecutorKind[] = ['worker', 'event-loop'];
+
 const newClaimState = (): ClaimState => ({
   inFlight: false,
   again: false,
@@ -243,7 +245,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   // ---------------------------------------------------------------- claiming
 
   private activeKinds(): TaskExecutorKind[] {
-    return (['worker', 'event-loop'] as const).filter((kind) => this.registry.types(kind).length > 0);
+    return EXECUTOR_KINDS.filter((kind) => this.registry.types(kind).length > 0);
   }
 
   private onSubmitted(types: readonly string[], runAt: Date): void {
@@ -670,9 +672,6 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
           continue;
         }
         this.written(batch, landed, isCompletion);
-        // Fewer outcomes wait now: tasks claimed ahead that the back-pressure held may start. Nothing
-        // else would start them once the queue is claimed to its end and nothing runs (until the poll).
-        for (const kind of this.activeKinds()) this.startAhead(kind);
       }
     } finally {
       this.writing = false;
@@ -697,6 +696,9 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
         runMs: item.endedAt.getTime() - item.startedAt.getTime(),
       });
     }
+    // Fewer outcomes wait now: tasks claimed ahead that the back-pressure held may start. Nothing
+    // else would start them once the queue is claimed to its end and nothing runs (until the poll).
+    for (const kind of EXECUTOR_KINDS) this.startAhead(kind);
     if (limitedTypeFreed) {
       // A task of a type with a cluster-wide limit left `running`: its slot is free for every instance.
       this.notifier.notifyNewTasks();

@@ -1,3 +1,4 @@
+import { waitFor } from '../../../test/support/wait';
 import { LocalTaskNotifier } from './storage/task-notifier.interface';
 import type { ClaimRequest, ClaimResult, ClaimedTask, Completion, TaskStore } from './storage/task-store.interface';
 import { TaskDispatcher } from './task-dispatcher.service';
@@ -51,14 +52,6 @@ class HeldWritesStore {
   }
 }
 
-const until = async (condition: () => boolean, what: string, timeoutMs = 2000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
-
 /** Resolves once `value()` has not changed for `quietMs`: the dispatcher has done all it can for now. */
 const settled = async (value: () => string, quietMs = 60): Promise<void> => {
   let last = value();
@@ -95,7 +88,7 @@ describe('TaskDispatcher (unit, store in memory)', () => {
         if (store.claimsThatFoundNothing > 0 && ran < total) sawEmptyClaimWhileHeld = true;
         const ranWhileHeld = ran;
         store.releaseWrites();
-        await until(() => store.completed === total, `all ${total} outcomes written (ran ${ran}, ${ranWhileHeld} while the writes were held)`);
+        await waitFor(() => store.completed === total, `all ${total} outcomes written (ran ${ran}, ${ranWhileHeld} while the writes were held)`, 2000, 5);
         expect(ran).toBe(total);
       } finally {
         store.releaseWrites();
