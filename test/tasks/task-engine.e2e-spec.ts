@@ -312,6 +312,22 @@ describe(`Task engine on ${TEST_DIALECT}`, () => {
     await Promise.all(submitted.map((s) => t.tasks.cancel(s.task_id)));
   });
 
+  it('keeps the options of each task when concurrent submits share one insert, and awkward results intact', async () => {
+    const awkward = ['quote " backslash \\ brace {', ['NULL', null, '', 'ünïcödé ✓ 𝄞', '\n\t'], { deep: [1, 2.5, -3e10, true] }, null];
+    // Submitted together, they queue behind one another's insert and are written as one batch of rows
+    // that differ in more than id and input (per-row options, one with a key).
+    const submitted = await Promise.all(
+      awkward.map((value, i) =>
+        t.tasks.submit('test.echo', { value }, { priority: [1, 5, 10, 20][i] as TaskPriority, maxRetries: i, timeoutSeconds: 30 + i, metadata: { i }, idempotencyKey: i === 3 ? 'mixed-batch' : undefined }),
+      ),
+    );
+    const done = await Promise.all(submitted.map((s) => t.waitForStatus(s.task_id, 'completed')));
+    done.forEach((task, i) => {
+      expect(task).toMatchObject({ priority: [1, 5, 10, 20][i], max_retries: i, timeout_seconds: 30 + i, metadata: { i }, input_data: { value: awkward[i] } });
+      expect(task.result_data).toEqual({ value: awkward[i] });
+    });
+  });
+
   it('reports statistics from the database and the live pools', async () => {
     const stats = await t.tasks.statistics();
     expect(stats.total_tasks).toBeGreaterThan(0);

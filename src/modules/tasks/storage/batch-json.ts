@@ -2,7 +2,7 @@ import type { AttemptEnd, Completion, InsertResult, NewTaskRow } from './task-st
 
 /*
  * Both stores send a batch to the database as one JSON array parameter
- * (`jsonb_to_recordset` on PostgreSQL, `json_each` on SQLite): one statement and
+ * (`jsonb_to_recordset` on PostgreSQL, `jsonb_each` on SQLite): one statement and
  * one prepared plan whatever the batch size. Inputs and results are already
  * JSON text, so they are spliced in rather than parsed and serialised again.
  */
@@ -34,6 +34,32 @@ export function newRowsArrayJson(rows: readonly NewTaskRow[]): string {
       (r.directClaim ? `${JSON.stringify(r.directClaim.workerId)},"${r.directClaim.leaseUntil.toISOString()}"]` : 'null,null]'),
   );
   return `[${parts.join(',')}]`;
+}
+
+/**
+ * Whether the rows differ only in id and input (a `submitMany`, or concurrent
+ * submits of one type with the same options in one group commit): then the
+ * shared values are bound once and only ids and inputs travel per row.
+ */
+export function isUniform(rows: readonly NewTaskRow[]): boolean {
+  const [a] = rows;
+  return rows.every(
+    (r) =>
+      r.idempotencyKey === null &&
+      !r.directClaim &&
+      r.taskType === a.taskType &&
+      r.priority === a.priority &&
+      r.runAt.getTime() === a.runAt.getTime() &&
+      r.createdAt.getTime() === a.createdAt.getTime() &&
+      r.maxRetries === a.maxRetries &&
+      r.timeoutSeconds === a.timeoutSeconds &&
+      r.metadataJson === a.metadataJson,
+  );
+}
+
+/** Uniform rows (see `isUniform`) as a JSON array of [id, input] pairs. */
+export function idInputPairsJson(rows: readonly NewTaskRow[]): string {
+  return `[${rows.map((r) => `["${r.taskId}",${r.inputJson}]`).join(',')}]`;
 }
 
 /** Successful attempts as a JSON array. */

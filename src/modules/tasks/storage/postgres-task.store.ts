@@ -21,7 +21,7 @@ import type {
   RetryOutcome,
   TaskStore,
 } from './task-store.interface';
-import { attemptEndsJson, completionsJson, insertedResult, newRowsJson } from './batch-json';
+import { attemptEndsJson, completionsJson, insertedResult, isUniform, newRowsJson } from './batch-json';
 
 const WAITING = fromStatusesSql('claim');
 const PRIORITIES = `'{${TASK_PRIORITIES.join(',')}}'::smallint[]`;
@@ -326,23 +326,6 @@ CROSS JOIN LATERAL (
   WHERE t.status IN ${WAITING} AND t.task_type = ty.task_type AND t.priority = p.priority AND t.run_at <= $2
   ORDER BY t.run_at, t.task_id LIMIT 1
 ) h`;
-
-/** Rows that differ only in id and input, none keyed or taken at submit. */
-function isUniform(rows: readonly NewTaskRow[]): boolean {
-  const [a] = rows;
-  return rows.every(
-    (r) =>
-      r.idempotencyKey === null &&
-      !r.directClaim &&
-      r.taskType === a.taskType &&
-      r.priority === a.priority &&
-      r.runAt.getTime() === a.runAt.getTime() &&
-      r.createdAt.getTime() === a.createdAt.getTime() &&
-      r.maxRetries === a.maxRetries &&
-      r.timeoutSeconds === a.timeoutSeconds &&
-      r.metadataJson === a.metadataJson,
-  );
-}
 
 interface ClaimRow extends QueryResultRow {
   /**

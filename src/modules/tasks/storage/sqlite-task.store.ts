@@ -18,27 +18,44 @@ import type {
   RetryOutcome,
   TaskStore,
 } from './task-store.interface';
-import { attemptEndsJson, completionsJson, insertedResult, newRowsArrayJson } from './batch-json';
+import { attemptEndsJson, completionsJson, idInputPairsJson, insertedResult, isUniform, newRowsArrayJson } from './batch-json';
 
 const WAITING = fromStatusesSql('claim');
 const TOP_LEVEL = TASK_PRIORITIES.length - 1;
+
+const INSERT_COLUMNS = `task_id, task_type, status, priority, run_at, created_at, updated_at, input_data,
+    max_retries, timeout_seconds, metadata, idempotency_key, attempt_history, attempt, started_at, locked_by, locked_until`;
+
+/*
+ * Batches arrive as one JSON parameter read with `jsonb_each`, which hands each
+ * element over in SQLite's binary JSON form: taking a dozen fields out of it is a
+ * lookup each, where `json_each` gives text that every `->>` parses again
+ * (measured, 1,000 rows of 12 fields into the tasks table: 12.9 → 8.2 ms).
+ */
 
 /**
  * A row with `locked_by` is taken at submit by the local dispatcher: written running, attempt 1.
  * ?1 is a JSON array of arrays (see `newRowsArrayJson` for the positions).
  */
-const INSERT_BODY = `INSERT INTO tasks (task_id, task_type, status, priority, run_at, created_at, updated_at, input_data,
-    max_retries, timeout_seconds, metadata, idempotency_key, attempt_history, attempt, started_at, locked_by, locked_until)
+const INSERT_BODY = `INSERT INTO tasks (${INSERT_COLUMNS})
   SELECT value->>0, value->>1, CASE WHEN value->>10 IS NULL THEN 'pending' ELSE 'running' END,
          value->>2, value->>3, value->>4, value->>4, value->5, value->>6, value->>7, value->8,
          value->>9, '[]', CASE WHEN value->>10 IS NULL THEN 0 ELSE 1 END,
          CASE WHEN value->>10 IS NULL THEN NULL ELSE value->>4 END, value->>10, value->>11
-  FROM json_each(?1) WHERE true`;
+  FROM jsonb_each(?1) WHERE true`;
 const INSERT = INSERT_BODY;
+/**
+ * Rows that differ only in id and input (see `isUniform`): ?1 a JSON array of
+ * [id, input] pairs, the shared values bound once (?2 type, ?3 priority, ?4
+ * run_at, ?5 created_at, ?6 max_retries, ?7 timeout, ?8 metadata).
+ */
+const INSERT_UNIFORM = `INSERT INTO tasks (${INSERT_COLUMNS})
+  SELECT value->>0, ?2, 'pending', ?3, ?4, ?5, ?5, value->1, ?6, ?7, ?8, NULL, '[]', 0, NULL, NULL, NULL
+  FROM jsonb_each(?1) WHERE true`;
 const INSERT_KEYED = `${INSERT_BODY} ON CONFLICT DO NOTHING RETURNING task_id`;
 const SELECT_BY_KEYS = `
   SELECT t.task_id, t.task_type, t.idempotency_key, t.status FROM tasks t
-  JOIN (SELECT value->>'$.type' AS type, value->>'$.key' AS key FROM json_each(?1)) k
+  JOIN (SELECT value->>'$.type' AS type, value->>'$.key' AS key FROM jsonb_each(?1)) k
     ON t.task_type = k.type AND t.idempotency_key = k.key`;
 
 /**
@@ -115,7 +132,7 @@ UPDATE tasks
 SET status = 'completed', result_data = u.result, completed_at = u.ended_at, updated_at = u.ended_at,
     progress = 100, progress_message = COALESCE(u.message, tasks.progress_message), locked_until = NULL
 FROM (SELECT value->>'$.id' AS id, value->>'$.attempt' AS attempt, NULLIF(value->'$.result', 'null') AS result,
-             value->>'$.ended_at' AS ended_at, value->>'$.message' AS message FROM json_each(?1)) AS u
+             value->>'$.ended_at' AS ended_at, value->>'$.message' AS message FROM jsonb_each(?1)) AS u
 WHERE tasks.task_id = u.id AND tasks.attempt = u.attempt AND tasks.locked_by = ?2 AND +tasks.status = 'running'
 RETURNING task_id`;
 
@@ -136,13 +153,13 @@ SET status = u.status,
 FROM (SELECT value->>'$.id' AS id, value->>'$.attempt' AS attempt, value->>'$.status' AS status,
              value->>'$.outcome' AS outcome, value->>'$.ended_at' AS ended_at,
              NULLIF(value->'$.error', 'null') AS error, value->>'$.retry_at' AS retry_at
-      FROM json_each(?1)) AS u
+      FROM jsonb_each(?1)) AS u
 WHERE tasks.task_id = u.id AND tasks.attempt = u.attempt AND tasks.locked_by = ?2 AND +tasks.status = 'running'
 RETURNING task_id`;
 
 const RENEW = `
 UPDATE tasks SET locked_until = ?2
-FROM (SELECT value->>'$.id' AS id, value->>'$.attempt' AS attempt FROM json_each(?1)) AS u
+FROM (SELECT value->>'$.id' AS id, value->>'$.attempt' AS attempt FROM jsonb_each(?1)) AS u
 WHERE tasks.task_id = u.id AND tasks.attempt = u.attempt AND tasks.locked_by = ?3 AND +tasks.status = 'running'
 RETURNING task_id, cancel_requested_at IS NOT NULL AS cancel_requested`;
 
@@ -205,6 +222,19 @@ function oldestWaitingSql(typeCount: number): string {
   return `SELECT min(run_at) AS oldest FROM (${branches.join(' UNION ALL ')})`;
 }
 
+/** The oldest SQLite the store runs on: its batch statements read their JSON parameter with `jsonb_each` (3.45). */
+export const MIN_SQLITE_VERSION = [3, 45, 0] as const;
+
+/** Whether a `sqlite_version()` string is at least `MIN_SQLITE_VERSION`. */
+export function meetsMinimumSqlite(version: string): boolean {
+  const parts = version.split('.').map(Number);
+  for (let i = 0; i < MIN_SQLITE_VERSION.length; i++) {
+    const part = parts[i] ?? 0;
+    if (part !== MIN_SQLITE_VERSION[i]) return part > MIN_SQLITE_VERSION[i];
+  }
+  return true;
+}
+
 interface ClaimRow {
   task_id: string;
   task_type: string;
@@ -242,6 +272,16 @@ export class SqliteTaskStore implements TaskStore {
     this.db = await new Promise<sqlite3.Database>((resolve, reject) => {
       const db = new sqlite3.Database(file, sqlite3.OPEN_READWRITE | sqlite3.OPEN_FULLMUTEX, (err) => (err ? reject(err) : resolve(db)));
     });
+    const version = await new Promise<string>((resolve, reject) =>
+      this.db.get('SELECT sqlite_version() AS version', (err: Error | null, row: { version: string }) => (err ? reject(err) : resolve(row.version))),
+    );
+    if (!meetsMinimumSqlite(version)) {
+      await new Promise<void>((resolve) => this.db.close(() => resolve()));
+      throw new Error(
+        `SQLite ${version} is too old for the task store: it needs ${MIN_SQLITE_VERSION.join('.')} or newer (jsonb_each). ` +
+          'The sqlite3 package bundles a recent SQLite unless it was built against the system library (--sqlite).',
+      );
+    }
     await this.exec(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`);
     await this.exec('PRAGMA journal_mode = WAL');
     // NORMAL in WAL mode: a commit survives a process crash; only an OS crash or
@@ -311,6 +351,11 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   private async insertVia(exec: (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>, rows: readonly NewTaskRow[]): Promise<InsertResult[]> {
+    if (rows.length > 1 && isUniform(rows)) {
+      const [a] = rows;
+      await exec(INSERT_UNIFORM, [idInputPairsJson(rows), a.taskType, a.priority, a.runAt.toISOString(), a.createdAt.toISOString(), a.maxRetries, a.timeoutSeconds, a.metadataJson]);
+      return rows.map(insertedResult);
+    }
     const json = newRowsArrayJson(rows);
     if (!rows.some((r) => r.idempotencyKey !== null)) {
       await exec(INSERT, [json]);
