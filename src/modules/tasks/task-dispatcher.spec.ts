@@ -52,6 +52,21 @@ class HeldWritesStore {
   }
 }
 
+/** An endless queue in memory whose writes land at once; it records how many tasks each claim asked for. */
+class RecordingStore extends HeldWritesStore {
+  readonly limits: number[] = [];
+
+  constructor() {
+    super(Number.MAX_SAFE_INTEGER);
+    this.releaseWrites();
+  }
+
+  override async claim(request: ClaimRequest): Promise<ClaimResult> {
+    this.limits.push(request.limit);
+    return super.claim(request);
+  }
+}
+
 /** Resolves once `value()` has not changed for `quietMs`: the dispatcher has done all it can for now. */
 const settled = async (value: () => string, quietMs = 60): Promise<void> => {
   let last = value();
@@ -97,5 +112,44 @@ describe('TaskDispatcher (unit, store in memory)', () => {
     }
     // The case that matters happened at least once (else the sizes above no longer reach it).
     expect(sawEmptyClaimWhileHeld).toBe(true);
+  });
+
+  describe('claim size of a one-slot executor', () => {
+    /** The limits of the claims made while `count` tasks of `runMs` each ran (the first claim, before any run time is known, left out). */
+    async function claimLimits(runMs: number, count: number): Promise<number[]> {
+      const store = new RecordingStore();
+      const registry = new TaskHandlerRegistry();
+      let ran = 0;
+      const handle = async () => {
+        if (runMs > 0) await new Promise((resolve) => setTimeout(resolve, runMs));
+        ran++;
+      };
+      registry.register({ taskType: 'unit.noop', executor: 'event-loop' }, { handle }, 'NoopHandler');
+      const dispatcher = new TaskDispatcher(store as unknown as TaskStore, new LocalTaskNotifier(), options, 'unit-worker', registry, new TaskEvents());
+      await dispatcher.start();
+      try {
+        await waitFor(() => ran >= count, `${count} tasks of ${runMs} ms to run`, 10_000, 5);
+      } finally {
+        await dispatcher.stop();
+      }
+      return store.limits.slice(1);
+    }
+
+    it('claims 16 at a time while tasks take a fraction of a millisecond', async () => {
+      const limits = await claimLimits(0, 200);
+      expect(Math.max(...limits)).toBe(16);
+    });
+
+    it('claims only what fits in ~30 ms of runs while they take several milliseconds', async () => {
+      // 5 ms runs (a little more with the timer's lag): 30 ms hold about five, asked for in claims of up to three.
+      const limits = await claimLimits(5, 40);
+      expect(Math.max(...limits)).toBeGreaterThanOrEqual(2);
+      expect(Math.max(...limits)).toBeLessThanOrEqual(4);
+    });
+
+    it('claims no more than its free slot once tasks run long', async () => {
+      const limits = await claimLimits(15, 12);
+      expect(Math.max(...limits)).toBe(1);
+    });
   });
 });
