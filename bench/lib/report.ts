@@ -226,10 +226,13 @@ function targets(ms: Measurement[]): Target[] {
     const heapDeep = stat(depth[1], 'heap_used_after_gc_mb').median;
     check('Heap kept after a drain (after GC) not growing with depth (deep ≤ 1.1× shallow)', heapDeep / heapShallow, 1.1, `${fmt(heapShallow, 1)} → ${fmt(heapDeep, 1)} MB`, false);
   }
+  // Every drain and enqueue row the two databases share.
   for (const [group, setting] of [
+    ['drain', 'concurrency 1'],
     ['drain', 'concurrency 50'],
-    ['enqueue', 'inflight50'],
     ['enqueue', 'seq'],
+    ['enqueue', 'inflight50'],
+    ['enqueue', 'bulk'],
   ] as const) {
     const lite = jobs(group, 'ours (SQLite)', setting);
     const pg = jobs(group, 'ours (PostgreSQL)', setting);
