@@ -869,6 +869,37 @@ describe(`Priority aging on ${TEST_DIALECT}`, () => {
       const lone = await api.tasks.submit('test.echo', { value: 'lone' });
       expect((await worker.waitForStatus(lone.task_id, 'completed', 10_000)).result_data).toEqual({ value: 'lone' });
     });
+
+    it('claims a notified task on the connection the notification came on, and on the pool when that connection fails', async () => {
+      const client = new Client({ connectionString: db.env.DATABASE_URL });
+      await client.connect();
+      try {
+        // What the worker's listening connection ran last: its LISTEN until a notification's claim runs there.
+        const listenerLastQuery = async () =>
+          (await client.query<{ query: string }>('SELECT query FROM pg_stat_activity WHERE application_name = $1', [`tasks-listener:${worker.dispatcher.workerId}`])).rows[0]?.query;
+        await waitFor(async () => (await listenerLastQuery()) !== undefined, 'the worker to listen');
+        await sleep(50);
+        const notified = await api.tasks.submit('test.echo', { value: 'notified' });
+        await worker.waitForStatus(notified.task_id, 'completed', 10_000);
+        // The claim's text (PostgreSQL shows the first track_activity_query_size bytes of it).
+        const last = (await listenerLastQuery())!;
+        expect(last).toMatch(/^\s*WITH heads AS/);
+        expect(CLAIM.startsWith(last)).toBe(true);
+
+        // A claim handed a connection that fails runs on the store's pool instead.
+        const waiting = await api.tasks.submit('test.echo', { value: 'fallback' }, { delayMs: 60_000 });
+        const store = api.app.get<TaskStore>(TASK_STORE);
+        const later = new Date(Date.now() + 120_000);
+        const broken = { query: () => Promise.reject(new Error('Connection terminated unexpectedly')) };
+        const { tasks } = await store.claim({
+          types: ['test.echo'], perTypeLimits: [5], globalLimits: [null], limit: 5, now: later,
+          leaseUntil: new Date(later.getTime() + 600_000), workerId: 'fallback-test', agingMs: 0, via: broken,
+        });
+        expect(tasks.map((task) => task.taskId)).toEqual([waiting.task_id]);
+      } finally {
+        await client.end();
+      }
+    });
   },
 );
 

@@ -8,7 +8,7 @@ import type { TaskContext } from './interfaces/task-handler.interface';
 import type { TaskAttemptOutcome, TaskErrorInfo } from './interfaces/task-record.interface';
 import type { TasksModuleOptions } from './interfaces/tasks-module-options.interface';
 import { backoffDelayMs, toErrorInfo } from './retry/retry-policy';
-import type { AttemptEnd, ClaimedTask, Completion, HeldAttempt, TaskStore } from './storage/task-store.interface';
+import type { AttemptEnd, ClaimConnection, ClaimedTask, Completion, HeldAttempt, TaskStore } from './storage/task-store.interface';
 import type { TaskNotifier } from './storage/task-notifier.interface';
 import { TaskEvents } from './task-events';
 import { TaskHandlerRegistry, type RegisteredTaskHandler } from './task-handler.registry';
@@ -179,7 +179,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       this.events.onCancelRequested((taskId) => this.abortRunning(taskId, 'cancelled', 'Cancelled on request')),
     );
     await this.notifier.listen({
-      onNewTasks: () => this.wakeAll(true),
+      onNewTasks: (via) => this.wakeAll(true, via),
       onCancel: (taskId) => this.abortRunning(taskId, 'cancelled', 'Cancelled on request'),
     });
     this.every(this.options.pollIntervalMs, () => this.wakeAll());
@@ -261,8 +261,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     for (const kind of kinds) this.wake(kind);
   }
 
-  private wakeAll(now = false): void {
-    for (const kind of this.activeKinds()) this.wake(kind, now);
+  private wakeAll(now = false, via?: ClaimConnection): void {
+    for (const kind of this.activeKinds()) this.wake(kind, now, via);
   }
 
   /**
@@ -272,9 +272,10 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
    * fills all the free slots, instead of one round trip per freed slot.
    * `now`: another process's notification, one per burst at most (senders
    * rate-limit them): its claim goes out at once, not a turn later (~0.05 ms
-   * of the cross-process latency).
+   * of the cross-process latency), on the connection the notification came on
+   * (`via`) when the store can use it.
    */
-  private wake(kind: TaskExecutorKind, now = false): void {
+  private wake(kind: TaskExecutorKind, now = false, via?: ClaimConnection): void {
     const state = this.claimStates[kind];
     state.more = true;
     if (state.inFlight) {
@@ -282,7 +283,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       return;
     }
     if (now) {
-      void this.claimLoop(kind);
+      void this.claimLoop(kind, via);
       return;
     }
     if (state.scheduled) return;
@@ -365,12 +366,12 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
    * ahead start once the next claim is sent, so that they run while it is out;
    * their outcomes are written meanwhile on another connection (`flushWrites`).
    */
-  private async claimLoop(kind: TaskExecutorKind): Promise<void> {
+  private async claimLoop(kind: TaskExecutorKind, via?: ClaimConnection): Promise<void> {
     const state = this.claimStates[kind];
     if (state.inFlight || this.state !== 'running') return;
     state.inFlight = true;
     try {
-      for (;;) {
+      for (let first = true; ; first = false) {
         state.again = false;
         const room = this.claimRoom(kind);
         const types = this.registry.types(kind);
@@ -385,6 +386,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
           leaseUntil: new Date(now.getTime() + this.options.leaseMs),
           workerId: this.workerId,
           agingMs: this.options.priorityAgingMs,
+          via: first ? via : undefined,
         });
         // On the next tick: a pooled query is sent on a tick of its own, and it must be out first.
         process.nextTick(() => this.startAhead(kind));

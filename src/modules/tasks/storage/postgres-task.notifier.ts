@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Client, type Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { CANCEL_TASK_CHANNEL, NEW_TASK_CHANNEL } from '../task.constants';
+import { ENGINE_SESSION_OPTIONS } from './postgres-task.store';
 import type { TaskNotificationHandlers, TaskNotifier } from './task-notifier.interface';
 
 /**
@@ -19,6 +20,13 @@ import type { TaskNotificationHandlers, TaskNotifier } from './task-notifier.int
  * stream of awaited submits, beside the insert in flight.) A NOTIFY per insert
  * would serialise commits on PostgreSQL's notify lock and halve insert
  * throughput; and a worker once woken keeps claiming while tasks are due.
+ *
+ * The claim that answers a notification runs on the listening connection
+ * itself (it has the engine's session settings for that): its PostgreSQL
+ * process has just run to deliver the notification, where a pooled one has
+ * slept since its last query. Measured with the raw queue of the benchmark
+ * (idle worker, inserts from another process 20 ms apart, 7 alternating runs
+ * each): submit → claimed p50 ~0.17 ms lower, lower in every pair.
  */
 const MIN_INTERVAL_MS = 5;
 /** How long past the interval a due notification waits for an insert to carry it. */
@@ -50,10 +58,10 @@ export class PostgresTaskNotifier implements TaskNotifier {
 
   private async connect(): Promise<void> {
     const options = this.dataSource.options as { url?: string };
-    const client = new Client({ connectionString: options.url, application_name: `tasks-listener:${this.instanceId}` });
+    const client = new Client({ connectionString: options.url, application_name: `tasks-listener:${this.instanceId}`, options: ENGINE_SESSION_OPTIONS });
     client.on('notification', (message) => {
       if (message.channel === NEW_TASK_CHANNEL) {
-        if (message.payload !== this.instanceId) this.handlers?.onNewTasks();
+        if (message.payload !== this.instanceId) this.handlers?.onNewTasks(client);
       } else if (message.channel === CANCEL_TASK_CHANNEL && message.payload) {
         this.handlers?.onCancel(message.payload);
       }

@@ -8,6 +8,7 @@ import { fromStatusesSql, statusListSql } from '../task-state-machine';
 import type {
   AttemptEnd,
   CancelOutcome,
+  ClaimConnection,
   ClaimedTask,
   ClaimRequest,
   ClaimResult,
@@ -408,6 +409,21 @@ export class PostgresTaskStore implements TaskStore {
     return this.pool;
   }
 
+  /**
+   * The claim on the connection a notification just arrived on (see
+   * PostgresTaskNotifier). If that connection fails, the claim runs on the pool:
+   * had the failed one taken tasks before its answer was lost, their leases
+   * lapse and recovery hands them back, as for any connection lost mid-claim.
+   */
+  private async claimVia(via: ClaimConnection, values: unknown[]): Promise<ClaimRow[]> {
+    try {
+      return (await via.query({ name: 'tasks_claim', text: CLAIM, values })).rows as ClaimRow[];
+    } catch (error) {
+      if (this.closed) throw error;
+      return this.run<ClaimRow>('tasks_claim', CLAIM, values);
+    }
+  }
+
   private async run<R extends QueryResultRow>(name: string, text: string, values: unknown[]): Promise<R[]> {
     const config: QueryConfig = { name, text, values };
     const result = await this.live.query<R>(config);
@@ -502,7 +518,7 @@ export class PostgresTaskStore implements TaskStore {
     ];
     let rows: ClaimRow[];
     if (!capped) {
-      rows = await this.run<ClaimRow>('tasks_claim', CLAIM, values);
+      rows = request.via ? await this.claimVia(request.via, values) : await this.run<ClaimRow>('tasks_claim', CLAIM, values);
     } else {
       // A cluster-wide limit counts what runs everywhere; two instances counting at
       // once would both see room. Claims that involve a limited type therefore take

@@ -1,7 +1,12 @@
+import type { ClaimConnection } from './task-store.interface';
+
 /** Handlers for notifications from other processes. */
 export interface TaskNotificationHandlers {
-  /** Another process committed new tasks (or the connection was re-established and some may have been missed). */
-  onNewTasks(): void;
+  /**
+   * Another process committed new tasks (or the connection was re-established and some may have been missed).
+   * `via`: the connection the notification arrived on, for the claim that answers it.
+   */
+  onNewTasks(via?: ClaimConnection): void;
   /** Another process asked to cancel a running task. */
   onCancel(taskId: string): void;
 }

@@ -33,6 +33,14 @@ export interface InsertResult {
  * `perTypeLimits[i]` of `types[i]`, and never so many that more than
  * `globalLimits[i]` tasks of that type run in the whole cluster (null: no limit).
  */
+/**
+ * A database connection a claim may run on instead of the store's pool (a `pg`
+ * client): the one a notification of new tasks has just arrived on.
+ */
+export interface ClaimConnection {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
 export interface ClaimRequest {
   types: readonly string[];
   perTypeLimits: readonly number[];
@@ -43,6 +51,8 @@ export interface ClaimRequest {
   workerId: string;
   /** A waiting task gains one priority level per this many ms (0: strict priority). */
   agingMs: number;
+  /** Where to run the claim if the store can (see `TaskNotificationHandlers.onNewTasks`); the store falls back to its own connections. */
+  via?: ClaimConnection;
 }
 
 /** A task the dispatcher now holds (status `running`, lease taken). */
