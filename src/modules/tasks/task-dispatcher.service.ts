@@ -336,7 +336,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
    * a time and holds up to half as many again, as long as they add up to no
    * more than CLAIM_AHEAD_MAX_WAIT_MS of its runs: with one slot, two tasks per
    * round trip left it waiting on the database most of the time (draining
-   * no-op tasks at concurrency 1: ~3,500/s; with 16: ~13,000/s, either
+   * no-op tasks at concurrency 1: ~3,500/s; with 16: 11,000–15,000/s, either
    * database). A task claimed ahead waits a few short runs at most; it is
    * leased, renewed, cancellable and handed back at shutdown like a running one.
    */
