@@ -46,6 +46,8 @@ interface ClaimState {
   ahead: ClaimedTask[];
   /** Moving average of how long a task of this executor runs, ms (Infinity until one has run). */
   runMsAverage: number;
+  /** The claim loop in flight, awaited at shutdown. */
+  loop?: Promise<void>;
 }
 
 /** A slot promised at submit (see `TaskDispatcher.takeAtSubmit`). */
@@ -210,6 +212,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     this.timers.clear();
     if (this.wakeTimer) clearTimeout(this.wakeTimer.timer);
     for (const off of this.unsubscribe.splice(0)) off();
+    // A claim still out comes back to a stopping dispatcher, which hands its tasks back.
+    await Promise.race([Promise.all(Object.values(this.claimStates).map((state) => state.loop)), sleep(5000)]);
     // Claimed ahead, never started: back to the queue at once.
     for (const state of Object.values(this.claimStates)) {
       for (const task of state.ahead.splice(0)) this.queueEnd(this.endFor(task, 'pending', 'released', null));
@@ -366,9 +370,15 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
    * ahead start once the next claim is sent, so that they run while it is out;
    * their outcomes are written meanwhile on another connection (`flushWrites`).
    */
-  private async claimLoop(kind: TaskExecutorKind, via?: ClaimConnection): Promise<void> {
+  private claimLoop(kind: TaskExecutorKind, via?: ClaimConnection): Promise<void> {
     const state = this.claimStates[kind];
-    if (state.inFlight || this.state !== 'running') return;
+    if (state.inFlight || this.state !== 'running') return Promise.resolve();
+    state.loop = this.claimUntilFull(kind, via);
+    return state.loop;
+  }
+
+  private async claimUntilFull(kind: TaskExecutorKind, via?: ClaimConnection): Promise<void> {
+    const state = this.claimStates[kind];
     state.inFlight = true;
     try {
       for (let first = true; ; first = false) {

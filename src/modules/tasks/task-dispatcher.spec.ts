@@ -1,6 +1,6 @@
 import { waitFor } from '../../../test/support/wait';
 import { LocalTaskNotifier } from './storage/task-notifier.interface';
-import type { ClaimRequest, ClaimResult, ClaimedTask, Completion, TaskStore } from './storage/task-store.interface';
+import type { AttemptEnd, ClaimRequest, ClaimResult, ClaimedTask, Completion, TaskStore } from './storage/task-store.interface';
 import { TaskDispatcher } from './task-dispatcher.service';
 import { TaskEvents } from './task-events';
 import { TaskHandlerRegistry } from './task-handler.registry';
@@ -38,7 +38,7 @@ class HeldWritesStore {
     for (const resolve of this.heldWrites.splice(0)) resolve();
   }
 
-  async endAttempts(): Promise<Set<string>> {
+  async endAttempts(_ends: readonly AttemptEnd[]): Promise<Set<string>> {
     return new Set();
   }
   async renewLeases(): Promise<{ renewed: Set<string>; cancelRequested: Set<string> }> {
@@ -114,6 +114,42 @@ describe('TaskDispatcher (unit, store in memory)', () => {
     expect(sawEmptyClaimWhileHeld).toBe(true);
   });
 
+  it('waits at shutdown for a claim still out, and hands its tasks back to the queue', async () => {
+    // A store whose first claim is answered only when the test says so, and which records the attempts handed back.
+    class SlowClaimStore extends HeldWritesStore {
+      answer!: () => void;
+      claimOut = false;
+      readonly handedBack: string[] = [];
+      constructor() {
+        super(8);
+        this.releaseWrites();
+      }
+      override async claim(request: ClaimRequest): Promise<ClaimResult> {
+        this.claimOut = true;
+        await new Promise<void>((resolve) => (this.answer = resolve));
+        return super.claim(request);
+      }
+      override async endAttempts(ends: readonly AttemptEnd[]): Promise<Set<string>> {
+        this.handedBack.push(...ends.filter((end) => end.outcome === 'released').map((end) => end.taskId));
+        return new Set(ends.map((end) => end.taskId));
+      }
+    }
+    const store = new SlowClaimStore();
+    const registry = new TaskHandlerRegistry();
+    registry.register({ taskType: 'unit.noop', executor: 'event-loop' }, { handle: async () => undefined }, 'NoopHandler');
+    const dispatcher = new TaskDispatcher(store as unknown as TaskStore, new LocalTaskNotifier(), options, 'unit-worker', registry, new TaskEvents());
+    await dispatcher.start();
+    await waitFor(() => store.claimOut, 'the claim to go out');
+    let stopped = false;
+    const stopping = dispatcher.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(stopped).toBe(false);
+    store.answer();
+    await stopping;
+    // The claimed task never ran and was written back as waiting before stop() returned.
+    expect(store.handedBack).toEqual(['t0']);
+  });
+
   describe('claim size of a one-slot executor', () => {
     /** The limits of the claims made while `count` tasks of `runMs` each ran (the first claim, before any run time is known, left out). */
     async function claimLimits(runMs: number, count: number): Promise<number[]> {
@@ -121,7 +157,9 @@ describe('TaskDispatcher (unit, store in memory)', () => {
       const registry = new TaskHandlerRegistry();
       let ran = 0;
       const handle = async () => {
-        if (runMs > 0) await new Promise((resolve) => setTimeout(resolve, runMs));
+        // At least runMs by the clock the dispatcher times runs with (a timer alone may fire a little early).
+        const until = performance.now() + runMs;
+        while (performance.now() < until) await new Promise((resolve) => setTimeout(resolve, Math.max(1, until - performance.now())));
         ran++;
       };
       registry.register({ taskType: 'unit.noop', executor: 'event-loop' }, { handle }, 'NoopHandler');
