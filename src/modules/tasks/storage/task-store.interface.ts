@@ -29,11 +29,6 @@ export interface InsertResult {
 }
 
 /**
- * What the dispatcher asks for: up to `limit` due tasks among `types`, at most
- * `perTypeLimits[i]` of `types[i]`, and never so many that more than
- * `globalLimits[i]` tasks of that type run in the whole cluster (null: no limit).
- */
-/**
  * A database connection a claim may run on instead of the store's pool (a `pg`
  * client): the one a notification of new tasks has just arrived on.
  */
@@ -41,6 +36,11 @@ export interface ClaimConnection {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
+/**
+ * What the dispatcher asks for: up to `limit` due tasks among `types`, at most
+ * `perTypeLimits[i]` of `types[i]`, and never so many that more than
+ * `globalLimits[i]` tasks of that type run in the whole cluster (null: no limit).
+ */
 export interface ClaimRequest {
   types: readonly string[];
   perTypeLimits: readonly number[];
