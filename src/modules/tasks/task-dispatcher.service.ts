@@ -77,6 +77,8 @@ const CLAIM_AHEAD_MAX_RUN_MS = 10;
 const CLAIM_AHEAD_MAX_WAIT_MS = 3 * CLAIM_AHEAD_MAX_RUN_MS;
 /** A claim ahead asks for at least this many tasks (a small executor's two executors' worth is less) when they fit in that wait. */
 const CLAIM_AHEAD_MIN_BATCH = 16;
+/** ...and holds up to this many waiting for a slot (three executors' worth, if more). */
+const CLAIM_AHEAD_MIN_HELD = 24;
 /** Weight of the newest run in the moving average of run times. */
 const RUN_MS_WEIGHT = 0.1;
 
@@ -337,7 +339,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
    * Node runs this one, instead of each waiting on the other — and each round
    * trip (and WAL flush) serves up to twice as many tasks. A small executor
    * whose tasks take a fraction of a millisecond claims CLAIM_AHEAD_MIN_BATCH at
-   * a time and holds up to half as many again, as long as they add up to no
+   * a time and holds up to CLAIM_AHEAD_MIN_HELD, as long as they add up to no
    * more than CLAIM_AHEAD_MAX_WAIT_MS of its runs: with one slot, two tasks per
    * round trip left it waiting on the database most of the time (draining
    * no-op tasks at concurrency 1: ~3,500/s; with 16: 11,000–15,000/s, either
@@ -351,7 +353,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     // How many tasks the executor runs in CLAIM_AHEAD_MAX_WAIT_MS at its average run time.
     const inWait = Math.floor((size * CLAIM_AHEAD_MAX_WAIT_MS) / Math.max(state.runMsAverage, 0.001));
     const batch = Math.max(2 * size, Math.min(CLAIM_AHEAD_MIN_BATCH, Math.floor((2 * inWait) / 3)));
-    const ahead = Math.max(3 * size, Math.min(Math.floor(1.5 * CLAIM_AHEAD_MIN_BATCH), inWait));
+    const ahead = Math.max(3 * size, Math.min(CLAIM_AHEAD_MIN_HELD, inWait));
     return Math.min(batch, this.freeSlots(kind) + ahead - state.ahead.length);
   }
 
