@@ -90,6 +90,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(100) @Max(3600_000)
   TASK_LEASE_MS = 30_000;
 
+  /** Tasks claimed ahead go back to the queue when no slot has taken one for this long (ms). */
+  @Transform(toInt) @IsInt() @Min(10) @Max(600_000)
+  TASK_CLAIM_AHEAD_HOLD_MS = 1000;
+
   /** Grace between a cooperative abort (signal) and terminating a worker thread (ms). */
   @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
   TASK_ABORT_GRACE_MS = 1000;

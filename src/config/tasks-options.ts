@@ -24,6 +24,7 @@ export function tasksOptionsFromEnv(config: EnvironmentVariables, requiredTaskTy
     pollIntervalMs: config.TASK_POLL_INTERVAL_MS,
     heartbeatIntervalMs: config.TASK_HEARTBEAT_INTERVAL_MS,
     leaseMs: config.TASK_LEASE_MS,
+    claimAheadHoldMs: config.TASK_CLAIM_AHEAD_HOLD_MS,
     abortGraceMs: config.TASK_ABORT_GRACE_MS,
     workerEnabled: config.TASK_WORKER_ENABLED,
     workerMaxMemoryMb: config.TASK_WORKER_MAX_MEMORY_MB,

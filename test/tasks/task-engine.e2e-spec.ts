@@ -659,8 +659,11 @@ describe(`Claiming ahead on ${TEST_DIALECT}`, () => {
     return gated;
   }
 
+  // The tests that hold the line behind gated runs keep it far longer than they take (TASK_CLAIM_AHEAD_HOLD_MS).
+  const holdLong = { TASK_CLAIM_AHEAD_HOLD_MS: '60000' };
+
   it('claims ahead while tasks run short: held and cancellable while they wait, each run once; not once tasks run long', async () => {
-    const t = await createTestApp({ env: { ...db.env, TASK_MAX_IO_WORKERS: '2' }, imports: [TestTasksModule] });
+    const t = await createTestApp({ env: { ...db.env, ...holdLong, TASK_MAX_IO_WORKERS: '2' }, imports: [TestTasksModule] });
     try {
       const probe = t.app.get(TestProbe);
       const gated = await sixAhead(t);
@@ -695,7 +698,7 @@ describe(`Claiming ahead on ${TEST_DIALECT}`, () => {
   });
 
   it('renews the leases of tasks claimed ahead: they outlive several leases and still run once, in their first attempt', async () => {
-    const t = await createTestApp({ env: { ...db.env, TASK_MAX_IO_WORKERS: '2', TASK_LEASE_MS: '600', TASK_HEARTBEAT_INTERVAL_MS: '100' }, imports: [TestTasksModule] });
+    const t = await createTestApp({ env: { ...db.env, ...holdLong, TASK_MAX_IO_WORKERS: '2', TASK_LEASE_MS: '600', TASK_HEARTBEAT_INTERVAL_MS: '100' }, imports: [TestTasksModule] });
     const probe = t.app.get(TestProbe);
     try {
       const gated = await sixAhead(t);
@@ -713,7 +716,7 @@ describe(`Claiming ahead on ${TEST_DIALECT}`, () => {
   });
 
   it('hands tasks claimed ahead back to the queue at once on shutdown, while running ones finish', async () => {
-    const t = await createTestApp({ env: { ...db.env, TASK_MAX_IO_WORKERS: '2' }, imports: [TestTasksModule] });
+    const t = await createTestApp({ env: { ...db.env, ...holdLong, TASK_MAX_IO_WORKERS: '2' }, imports: [TestTasksModule] });
     const probe = t.app.get(TestProbe);
     let stopped: Promise<void> | undefined;
     try {
@@ -733,6 +736,42 @@ describe(`Claiming ahead on ${TEST_DIALECT}`, () => {
       probe.open();
       await stopped;
       await t.close();
+    }
+  });
+
+  it('hands the line back when long runs hold every slot past TASK_CLAIM_AHEAD_HOLD_MS: another instance runs it meanwhile', async () => {
+    // A database of its own: the shutdown test above leaves tasks waiting that the other instance would run too.
+    const own = await createTestDatabase();
+    const t = await createTestApp({ env: { ...own.env, TASK_MAX_IO_WORKERS: '2', TASK_CLAIM_AHEAD_HOLD_MS: '300' }, imports: [TestTasksModule] });
+    const probe = t.app.get(TestProbe);
+    let other: TestApp | undefined;
+    try {
+      const gated = await sixAhead(t);
+      // g0 and g1 hold both slots; after 300 ms the six behind them are waiting in the queue again, never run.
+      for (const id of gated.slice(2)) {
+        const task = await t.waitForStatus(id, 'pending');
+        expect(task.attempt_history.map((a) => a.outcome)).toEqual(['released']);
+        expect(task.retry_count).toBe(0);
+      }
+      expect(t.dispatcher.snapshot().claimedAhead).toBe(0);
+      await sleep(200);
+      // This instance takes nothing more while its slots stay held.
+      expect(await runningInStore(t, 'test.record')).toEqual(gated.slice(0, 2).sort());
+      other = await createTestApp({ env: { ...own.env, TASK_MAX_IO_WORKERS: '2' }, imports: [TestTasksModule] });
+      for (const id of gated.slice(2)) {
+        const done = await other.waitForStatus(id, 'completed');
+        expect(done.attempt_history.map((a) => a.outcome)).toEqual(['released', 'completed']);
+        expect(done.attempt_history[1].worker).toBe(other.dispatcher.workerId);
+      }
+      expect([...other.app.get(TestProbe).started].sort()).toEqual(['g2', 'g3', 'g4', 'g5', 'g6', 'g7']);
+      expect(probe.started).toEqual(['g0', 'g1']);
+      probe.open();
+      for (const id of gated.slice(0, 2)) await t.waitForStatus(id, 'completed');
+    } finally {
+      probe.open();
+      await other?.close();
+      await t.close();
+      await own.drop();
     }
   });
 });

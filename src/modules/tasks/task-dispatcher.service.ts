@@ -44,6 +44,12 @@ interface ClaimState {
   active: number;
   /** Tasks claimed ahead, in start order, waiting for a slot (see `claimRoom`). */
   ahead: ClaimedTask[];
+  /** performance.now() when a task last left that line for a slot, or the line filled from empty. */
+  lineMovedAtMs: number;
+  /** Fires when the line may have stood still for `claimAheadHoldMs` (see `watchLine`). */
+  holdTimer?: NodeJS.Timeout;
+  /** The line stood still and was handed back: claim no more than the free slots until a run ends. */
+  stalled: boolean;
   /** Moving average of how long a task of this executor runs, ms (Infinity until one has run). */
   runMsAverage: number;
   /** The claim loop in flight, awaited at shutdown. */
@@ -79,6 +85,8 @@ const CLAIM_AHEAD_MAX_WAIT_MS = 3 * CLAIM_AHEAD_MAX_RUN_MS;
 const CLAIM_AHEAD_MIN_BATCH = 16;
 /** ...and holds up to this many waiting for a slot (three executors' worth, if more). */
 const CLAIM_AHEAD_MIN_HELD = 24;
+/** Default of `claimAheadHoldMs` (graphile-worker's local queue keeps its jobs up to 5 min). */
+const CLAIM_AHEAD_HOLD_MS = 1000;
 /** Weight of the newest run in the moving average of run times. */
 const RUN_MS_WEIGHT = 0.1;
 
@@ -93,6 +101,8 @@ const newClaimState = (): ClaimState => ({
   contended: 0,
   active: 0,
   ahead: [],
+  lineMovedAtMs: 0,
+  stalled: false,
   runMsAverage: Infinity,
 });
 
@@ -218,6 +228,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     await Promise.race([Promise.all(Object.values(this.claimStates).map((state) => state.loop)), sleep(5000)]);
     // Claimed ahead, never started: back to the queue at once.
     for (const state of Object.values(this.claimStates)) {
+      clearTimeout(state.holdTimer);
       for (const task of state.ahead.splice(0)) this.queueEnd(this.endFor(task, 'pending', 'released', null));
     }
     // Tasks taken at submit whose insert is still out: once committed they are handed back (see startTaken).
@@ -349,7 +360,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   private claimRoom(kind: TaskExecutorKind): number {
     const state = this.claimStates[kind];
     const size = this.executors[kind].size;
-    if (state.runMsAverage > CLAIM_AHEAD_MAX_RUN_MS) return Math.min(size, this.freeSlots(kind) - state.ahead.length);
+    if (state.stalled || state.runMsAverage > CLAIM_AHEAD_MAX_RUN_MS) return Math.min(size, this.freeSlots(kind) - state.ahead.length);
     // How many tasks the executor runs in CLAIM_AHEAD_MAX_WAIT_MS at its average run time.
     const inWait = Math.floor((size * CLAIM_AHEAD_MAX_WAIT_MS) / Math.max(state.runMsAverage, 0.001));
     const batch = Math.max(2 * size, Math.min(CLAIM_AHEAD_MIN_BATCH, Math.floor((2 * inWait) / 3)));
@@ -365,6 +376,38 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     let started = 0;
     while (free-- > 0 && started < state.ahead.length) this.startTask(state.ahead[started++], kind);
     state.ahead.splice(0, started);
+    if (started > 0) state.lineMovedAtMs = performance.now();
+  }
+
+  /**
+   * Keeps a timer on the line of tasks claimed ahead while it is not empty. They
+   * were claimed to wait a few short runs; when no slot has taken one for
+   * `claimAheadHoldMs` (1 s) — runs far past the average hold every slot — the
+   * whole line goes back to the queue (`released`, as at shutdown) and other
+   * instances are told, and this executor claims only free slots until one of
+   * its runs ends.
+   */
+  private watchLine(kind: TaskExecutorKind): void {
+    const state = this.claimStates[kind];
+    if (state.holdTimer || state.ahead.length === 0 || this.state !== 'running') return;
+    const holdMs = this.options.claimAheadHoldMs ?? CLAIM_AHEAD_HOLD_MS;
+    const wait = holdMs - (performance.now() - state.lineMovedAtMs);
+    state.holdTimer = setTimeout(() => {
+      state.holdTimer = undefined;
+      if (state.ahead.length === 0 || this.state !== 'running') return;
+      const stoodMs = performance.now() - state.lineMovedAtMs;
+      if (stoodMs < holdMs) {
+        this.watchLine(kind);
+        return;
+      }
+      const line = state.ahead.splice(0);
+      state.stalled = true;
+      this.logger.log(
+        `Handing ${line.length} task(s) claimed ahead back to the queue: no ${kind} slot freed for ${Math.round(stoodMs)} ms`,
+      );
+      for (const task of line) this.queueEnd(this.endFor(task, 'pending', 'released', null));
+    }, Math.max(0, wait));
+    state.holdTimer.unref();
   }
 
   /**
@@ -408,6 +451,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
           for (const task of claimed) this.queueEnd(this.endFor(task, 'pending', 'released', null));
           break;
         }
+        if (state.ahead.length === 0) state.lineMovedAtMs = performance.now();
         state.ahead.push(...sortForStart(claimed, now, this.options.priorityAgingMs));
         // Short because other instances were taking the same due tasks at that moment: more is
         // due, so claim again at once (they have moved on by then), a few times in a row at most.
@@ -426,6 +470,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       state.inFlight = false;
     }
     this.startAhead(kind);
+    this.watchLine(kind);
     if (state.again && this.state === 'running') this.wake(kind);
   }
 
@@ -506,6 +551,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     this.running.delete(task.claimed.taskId);
     const state = this.claimStates[task.kind];
     state.active--;
+    state.stalled = false;
     const runMs = performance.now() - task.startedAtMs;
     state.runMsAverage = state.runMsAverage === Infinity ? runMs : state.runMsAverage + RUN_MS_WEIGHT * (runMs - state.runMsAverage);
     this.record(task, result);
@@ -709,6 +755,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   /** Book-keeping once a batch of outcomes was written (`landed`: the ones the fence let through). */
   private written(batch: ReadonlyArray<Completion | AttemptEnd>, landed: Set<string>, isCompletion: boolean): void {
     let limitedTypeFreed = false;
+    let handedBack = false;
     for (const item of batch) {
       if (this.unwritten.get(item.taskId) === item.attempt) this.unwritten.delete(item.taskId);
       if (this.limitedTasks.delete(item.taskId)) limitedTypeFreed = true;
@@ -716,6 +763,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
         this.logger.warn(`Outcome of task ${item.taskId} attempt ${item.attempt} refused: this instance no longer holds it`);
         continue;
       }
+      if (!isCompletion && (item as AttemptEnd).outcome === 'released') handedBack = true;
       this.events.lifecycle({
         kind: 'finished',
         taskType: item.taskType,
@@ -726,6 +774,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     // Fewer outcomes wait now: tasks claimed ahead that the back-pressure held may start. Nothing
     // else would start them once the queue is claimed to its end and nothing runs (until the poll).
     for (const kind of EXECUTOR_KINDS) this.startAhead(kind);
+    // Tasks handed back (claimed ahead behind a stalled line, or at shutdown) are due for other instances now.
+    if (handedBack) this.notifier.notifyNewTasks();
     if (limitedTypeFreed) {
       // A task of a type with a cluster-wide limit left `running`: its slot is free for every instance.
       this.notifier.notifyNewTasks();

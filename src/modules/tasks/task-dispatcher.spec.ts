@@ -150,6 +150,51 @@ describe('TaskDispatcher (unit, store in memory)', () => {
     expect(store.handedBack).toEqual(['t0']);
   });
 
+  it('hands the tasks claimed ahead back when a long run holds the only slot, and claims no more ahead until it ends', async () => {
+    /** An endless queue whose writes land at once; it records the claims' limits and the attempts handed back. */
+    class HandBackStore extends RecordingStore {
+      readonly handedBack: string[] = [];
+      override async endAttempts(ends: readonly AttemptEnd[]): Promise<Set<string>> {
+        this.handedBack.push(...ends.filter((end) => end.outcome === 'released').map((end) => end.taskId));
+        return new Set(ends.map((end) => end.taskId));
+      }
+    }
+    const store = new HandBackStore();
+    const registry = new TaskHandlerRegistry();
+    const ran: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // No-op tasks, except the 40th, which holds the slot until the test opens the gate.
+    const handle = async (input: unknown) => {
+      const { i } = input as { i: number };
+      ran.push(`t${i}`);
+      if (i === 40) await gate;
+    };
+    registry.register({ taskType: 'unit.noop', executor: 'event-loop' }, { handle }, 'NoopHandler');
+    const dispatcher = new TaskDispatcher(store as unknown as TaskStore, new LocalTaskNotifier(), { ...options, claimAheadHoldMs: 200 }, 'unit-worker', registry, new TaskEvents());
+    await dispatcher.start();
+    try {
+      await waitFor(() => ran.includes('t40'), 'the long run to start');
+      // Claimed ahead of the slot, behind the long run.
+      const waiting = dispatcher.snapshot().claimedAhead;
+      expect(waiting).toBeGreaterThan(0);
+      const claimsBefore = store.limits.length;
+      await waitFor(() => store.handedBack.length > 0, 'the line to be handed back', 2000, 5);
+      await settled(() => `${store.handedBack.length}/${store.limits.length}`, 100);
+      expect(store.handedBack).toHaveLength(waiting);
+      expect(store.handedBack.some((id) => ran.includes(id))).toBe(false);
+      expect(dispatcher.snapshot().claimedAhead).toBe(0);
+      // Stalled: nothing more is claimed while the slot is held, although more is due.
+      expect(store.limits.length).toBe(claimsBefore);
+      release();
+      await waitFor(() => ran.length >= 80, 'runs to go on once the long one ended', 2000, 5);
+      expect(ran.filter((id) => store.handedBack.includes(id))).toEqual([]);
+    } finally {
+      release();
+      await dispatcher.stop();
+    }
+  });
+
   describe('claim size of a one-slot executor', () => {
     /** The limits of the claims made while `count` tasks of `runMs` each ran (the first claim, before any run time is known, left out). */
     async function claimLimits(runMs: number, count: number): Promise<number[]> {

@@ -38,6 +38,11 @@ export interface TasksModuleOptions {
   typeConcurrency?: Record<string, number>;
   /** Task types that must have a handler, or start-up fails. @default [] */
   requiredTaskTypes?: string[];
+  /**
+   * Tasks claimed ahead (short tasks are claimed a batch ahead of the free slots) go back
+   * to the queue when no slot has taken one for this long, for other instances. @default 1000
+   */
+  claimAheadHoldMs?: number;
   /** Concurrent group-commit inserts in flight. @default 2 (PostgreSQL), 1 (SQLite) */
   insertConcurrency?: number;
 }
