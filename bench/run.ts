@@ -45,6 +45,11 @@ if (badGroups.length > 0) {
   process.exit(2);
 }
 const RUNS = quick ? 1 : 3;
+/**
+ * The depth drains are short (10,000 tasks: ~0.3 s), so a hiccup of the machine moves one run by
+ * 10–25 %: five runs each for a steadier median (a deep run costs ~15 s, mostly its prefill).
+ */
+const GROUP_RUNS: Partial<Record<(typeof GROUPS)[number], number>> = quick ? {} : { depth: 5 };
 const N = quick ? 5000 : 20000;
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -235,7 +240,7 @@ async function main(): Promise<void> {
   for (const group of [...new Set(items.map((i) => i.group))]) {
     const members = items.filter((i) => i.group === group);
     const state = members.map(() => ({ runs: [] as Array<Record<string, unknown>>, errors: [] as string[], ticks: runTicks ? NO_TICKS : null }));
-    for (let r = 0; r < RUNS; r++) {
+    for (let r = 0; r < (GROUP_RUNS[group] ?? RUNS); r++) {
       for (const [k, item] of members.entries()) {
         const before = cpuTicks();
         try {
