@@ -516,18 +516,9 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   private startTask(claimed: ClaimedTask, kind: TaskExecutorKind): void {
     const handler = this.registry.get(claimed.taskType)!;
     const controller = new AbortController();
-    const timeoutMs = claimed.timeoutSeconds * 1000;
-    const task: RunningTask = {
-      claimed,
-      handler,
-      kind,
-      controller,
-      timeout: setTimeout(() => controller.abort(new TaskAbortReason('timeout', `Task timed out after ${claimed.timeoutSeconds} s`)), timeoutMs),
-      startedAtMs: performance.now(),
-    };
+    const task: RunningTask = { claimed, handler, kind, controller, timeout: undefined as unknown as NodeJS.Timeout, startedAtMs: performance.now() };
     this.running.set(claimed.taskId, task);
     this.claimStates[kind].active++;
-    this.events.lifecycle({ kind: 'started', taskType: claimed.taskType, waitMs: Math.max(0, claimed.startedAt.getTime() - claimed.runAt.getTime()) });
     if (this.concurrencyLimit(claimed.taskType) !== null) this.limitedTasks.add(claimed.taskId);
     const context: TaskContext = {
       taskId: claimed.taskId,
@@ -536,7 +527,14 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       signal: controller.signal,
       reportProgress: (percent, message) => this.reportProgress(task, percent, message),
     };
+    // The handler starts here (its synchronous part runs now); its end is handled on a later
+    // microtask at the earliest, by which time the timeout below is set.
     taskLogContext.run({ task_id: claimed.taskId, task_type: claimed.taskType, attempt: claimed.attempt }, () => void this.runTask(task, context));
+    // Set once the handler is under way, to keep their cost (~15 µs cold) off the path from claim to
+    // start; the timeout still counts from the start.
+    const timeoutMs = claimed.timeoutSeconds * 1000 - (performance.now() - task.startedAtMs);
+    task.timeout = setTimeout(() => controller.abort(new TaskAbortReason('timeout', `Task timed out after ${claimed.timeoutSeconds} s`)), Math.max(0, timeoutMs));
+    this.events.lifecycle({ kind: 'started', taskType: claimed.taskType, waitMs: Math.max(0, claimed.startedAt.getTime() - claimed.runAt.getTime()) });
   }
 
   private async runTask(task: RunningTask, context: TaskContext): Promise<void> {

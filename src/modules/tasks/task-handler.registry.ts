@@ -29,6 +29,8 @@ export interface RegisteredTaskHandler {
 @Injectable()
 export class TaskHandlerRegistry {
   private readonly handlers = new Map<string, RegisteredTaskHandler>();
+  /** `types()` per executor, worked out once per registration (the dispatcher asks at every claim). */
+  private readonly typesCache = new Map<TaskExecutorKind | 'all', readonly string[]>();
 
   register(metadata: TaskHandlerMetadata, instance: object, providerName: string): void {
     const existing = this.handlers.get(metadata.taskType);
@@ -64,6 +66,7 @@ export class TaskHandlerRegistry {
       throw new InvalidTaskHandlerError(providerName, metadata.taskType, `unknown executor "${String(metadata.executor)}" (use "worker" or "event-loop").`);
     }
     this.handlers.set(metadata.taskType, entry);
+    this.typesCache.clear();
   }
 
   /** Stops start-up if a required type has no handler. */
@@ -76,8 +79,14 @@ export class TaskHandlerRegistry {
     return this.handlers.get(taskType);
   }
 
-  types(executor?: TaskExecutorKind): string[] {
-    return [...this.handlers.values()].filter((h) => !executor || h.executor === executor).map((h) => h.taskType);
+  types(executor?: TaskExecutorKind): readonly string[] {
+    const key = executor ?? 'all';
+    let types = this.typesCache.get(key);
+    if (!types) {
+      types = Object.freeze([...this.handlers.values()].filter((h) => !executor || h.executor === executor).map((h) => h.taskType));
+      this.typesCache.set(key, types);
+    }
+    return types;
   }
 
   all(): RegisteredTaskHandler[] {
