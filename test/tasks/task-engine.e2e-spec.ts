@@ -739,6 +739,43 @@ describe(`Claiming ahead on ${TEST_DIALECT}`, () => {
     }
   });
 
+  it('ends a task cancelled, not queued, when its attempt ends handed back or failed with retries left after a cancel was requested', async () => {
+    const t = await createTestApp({ env: { ...db.env, TASK_WORKER_ENABLED: 'false' }, imports: [TestTasksModule] });
+    try {
+      const store = t.app.get<TaskStore>(TASK_STORE);
+      const ids = (await t.tasks.submitMany('test.sum', [{ n: 1 }, { n: 2 }, { n: 3 }])).map((s) => s.task_id);
+      const now = new Date();
+      const { tasks: claimed } = await store.claim({
+        types: ['test.sum'], perTypeLimits: [3], globalLimits: [null], limit: 3, now, leaseUntil: new Date(now.getTime() + 60_000), workerId: 'holder', agingMs: 0,
+      });
+      expect(claimed.map((c) => c.taskId).sort()).toEqual([...ids].sort());
+      const byId = new Map(claimed.map((c) => [c.taskId, c]));
+      // Cancels of the first two reach their rows while the holder still runs them (or holds them claimed ahead)...
+      for (const id of ids.slice(0, 2)) expect((await t.tasks.cancel(id)).status).toBe('running');
+      // ...and then their attempts end: one handed back, one failed with retries left; the third, not cancelled, handed back.
+      const end = (id: string, status: 'pending' | 'retrying', outcome: 'released' | 'failed') => {
+        const c = byId.get(id)!;
+        return {
+          taskId: id, attempt: c.attempt, taskType: c.taskType, startedAt: now, endedAt: new Date(), status, outcome,
+          errorInfo: outcome === 'failed' ? { name: 'Error', message: 'boom', retryable: true, attempt: c.attempt, occurred_at: now.toISOString() } : null,
+          retryAt: status === 'retrying' ? new Date(Date.now() + 60_000) : undefined,
+        };
+      };
+      const landed = await store.endAttempts([end(ids[0], 'pending', 'released'), end(ids[1], 'retrying', 'failed'), end(ids[2], 'pending', 'released')], 'holder');
+      expect(landed).toEqual(new Set(ids));
+      const [released, failed, queued] = await Promise.all(ids.map((id) => t.tasks.get(id)));
+      expect(released).toMatchObject({ status: 'cancelled', retry_count: 0, locked_by: null });
+      expect(released.completed_at).not.toBeNull();
+      expect(released.attempt_history.map((a) => a.outcome)).toEqual(['released']);
+      expect(failed).toMatchObject({ status: 'cancelled', retry_count: 0, locked_by: null });
+      expect(failed.completed_at).not.toBeNull();
+      expect(failed.attempt_history.map((a) => a.outcome)).toEqual(['failed']);
+      expect(queued).toMatchObject({ status: 'pending', completed_at: null, locked_by: null });
+    } finally {
+      await t.close();
+    }
+  });
+
   it('hands the line back when long runs hold every slot past TASK_CLAIM_AHEAD_HOLD_MS: another instance runs it meanwhile', async () => {
     // A database of its own: the shutdown test above leaves tasks waiting that the other instance would run too.
     const own = await createTestDatabase();

@@ -246,13 +246,18 @@ const CLAIM_CAPPED = claimSql(true);
 
 
 
+/**
+ * Ends attempts that did not complete. One that would put the task back in the queue (handed
+ * back, or failed with retries left) after a cancel was requested ends it cancelled instead: the
+ * request reached the row while the holder still had it, and the task must not run again.
+ */
 const END_ATTEMPTS = `
 UPDATE tasks t
-SET status = u.status,
+SET status = CASE WHEN (u.status IN ('pending', 'retrying') AND t.cancel_requested_at IS NOT NULL) THEN 'cancelled' ELSE u.status END,
     error_info = COALESCE(u.error, t.error_info),
-    retry_count = t.retry_count + CASE WHEN u.status = 'retrying' THEN 1 ELSE 0 END,
+    retry_count = t.retry_count + CASE WHEN u.status = 'retrying' AND t.cancel_requested_at IS NULL THEN 1 ELSE 0 END,
     run_at = COALESCE(u.retry_at, t.run_at),
-    completed_at = CASE WHEN u.status IN ${statusListSql(['failed', 'timeout', 'cancelled'])} THEN u.ended_at ELSE NULL END,
+    completed_at = CASE WHEN u.status IN ${statusListSql(['failed', 'timeout', 'cancelled'])} OR (u.status IN ('pending', 'retrying') AND t.cancel_requested_at IS NOT NULL) THEN u.ended_at ELSE NULL END,
     started_at = CASE WHEN u.status = 'pending' THEN NULL ELSE t.started_at END,
     updated_at = u.ended_at, locked_by = NULL, locked_until = NULL,
     attempt_history = t.attempt_history || ${ATTEMPT_ENTRY('u.outcome', `CASE WHEN u.error IS NULL THEN NULL ELSE jsonb_build_object('name', u.error->'name', 'message', u.error->'message') END`)}
