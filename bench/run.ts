@@ -236,7 +236,8 @@ async function main(): Promise<void> {
   const started = new Date();
   const measurements: Measurement[] = [];
   const runTicks = cpuTicks();
-  console.log(`Benchmark (${quick ? 'quick' : 'full'}): ${items.length} measurements × ${RUNS} run(s), n = ${N}`);
+  const extra = Object.entries(GROUP_RUNS).map(([group, runs]) => `, ${group}: ${runs}`).join('');
+  console.log(`Benchmark (${quick ? 'quick' : 'full'}): ${items.length} measurements × ${RUNS} run(s)${extra}, n = ${N}`);
   for (const group of [...new Set(items.map((i) => i.group))]) {
     const members = items.filter((i) => i.group === group);
     const state = members.map(() => ({ runs: [] as Array<Record<string, unknown>>, errors: [] as string[], ticks: runTicks ? NO_TICKS : null }));

@@ -71,7 +71,8 @@ async function prefill(engine: BenchEngine, count: number): Promise<void> {
   // before otherwise start an insert-triggered autovacuum of the whole table, or a checkpoint forced
   // by their ~400 MB of WAL, in the middle of the measured drain.
   await engine.dataSource.query(pg ? 'VACUUM ANALYZE tasks' : 'ANALYZE');
-  if (pg) await engine.dataSource.query('CHECKPOINT');
+  // CHECKPOINT needs a superuser or pg_checkpoint (BENCH_PG_URL may name another role): without, the drain runs as before.
+  if (pg) await engine.dataSource.query('CHECKPOINT').catch((error: Error) => process.stderr.write(`CHECKPOINT skipped: ${error.message}\n`));
 }
 
 async function drain(): Promise<void> {

@@ -87,6 +87,8 @@ const CLAIM_AHEAD_MIN_BATCH = 16;
 const CLAIM_AHEAD_MIN_HELD = 24;
 /** Default of `claimAheadHoldMs` (graphile-worker's local queue keeps its jobs up to 5 min). */
 const CLAIM_AHEAD_HOLD_MS = 1000;
+/** The longest delay setTimeout takes (longer ones fire after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Weight of the newest run in the moving average of run times. */
 const RUN_MS_WEIGHT = 0.1;
 
@@ -354,8 +356,10 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
    * more than CLAIM_AHEAD_MAX_WAIT_MS of its runs: with one slot, two tasks per
    * round trip left it waiting on the database most of the time (draining
    * no-op tasks at concurrency 1: ~3,500/s; with 16: 11,000–15,000/s, either
-   * database). A task claimed ahead waits a few short runs at most; it is
-   * leased, renewed, cancellable and handed back at shutdown like a running one.
+   * database). A task claimed ahead waits a few short runs — behind runs far
+   * past the average, up to `claimAheadHoldMs` before it is handed back (see
+   * `watchLine`); it is leased, renewed, cancellable and handed back at
+   * shutdown like a running one.
    */
   private claimRoom(kind: TaskExecutorKind): number {
     const state = this.claimStates[kind];
@@ -390,24 +394,30 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   private watchLine(kind: TaskExecutorKind): void {
     const state = this.claimStates[kind];
     if (state.holdTimer || state.ahead.length === 0 || this.state !== 'running') return;
-    const holdMs = this.options.claimAheadHoldMs ?? CLAIM_AHEAD_HOLD_MS;
+    const holdMs = Math.min(Math.max(this.options.claimAheadHoldMs ?? CLAIM_AHEAD_HOLD_MS, 10), MAX_TIMER_MS);
     const wait = holdMs - (performance.now() - state.lineMovedAtMs);
     state.holdTimer = setTimeout(() => {
       state.holdTimer = undefined;
       if (state.ahead.length === 0 || this.state !== 'running') return;
       const stoodMs = performance.now() - state.lineMovedAtMs;
-      if (stoodMs < holdMs) {
-        this.watchLine(kind);
-        return;
+      if (stoodMs >= holdMs && this.claimStates[kind].active < this.executors[kind].size) {
+        // Slots are free, held back by outcome writes the database is behind on: no other instance
+        // would do better with these now. Wait again.
+        state.lineMovedAtMs = performance.now();
+      } else if (stoodMs >= holdMs) {
+        state.stalled = true;
+        this.handBack(kind, state.ahead.splice(0), `no ${kind} slot freed for ${Math.round(stoodMs)} ms`);
       }
-      const line = state.ahead.splice(0);
-      state.stalled = true;
-      this.logger.log(
-        `Handing ${line.length} task(s) claimed ahead back to the queue: no ${kind} slot freed for ${Math.round(stoodMs)} ms`,
-      );
-      for (const task of line) this.queueEnd(this.endFor(task, 'pending', 'released', null));
+      this.watchLine(kind);
     }, Math.max(0, wait));
     state.holdTimer.unref();
+  }
+
+  /** Hands tasks claimed ahead back to the queue, never started (`released`, as at shutdown). */
+  private handBack(kind: TaskExecutorKind, tasks: readonly ClaimedTask[], why: string): void {
+    if (tasks.length === 0) return;
+    this.logger.log(`Handing ${tasks.length} ${kind} task(s) claimed ahead back to the queue: ${why}`);
+    for (const task of tasks) this.queueEnd(this.endFor(task, 'pending', 'released', null));
   }
 
   /**
@@ -453,6 +463,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
         }
         if (state.ahead.length === 0) state.lineMovedAtMs = performance.now();
         state.ahead.push(...sortForStart(claimed, now, this.options.priorityAgingMs));
+        // Sized before the line stalled: what the free slots cannot take goes back at once.
+        if (state.stalled) this.handBack(kind, state.ahead.splice(Math.max(0, this.freeSlots(kind))), 'a run still holds every slot');
         // Short because other instances were taking the same due tasks at that moment: more is
         // due, so claim again at once (they have moved on by then), a few times in a row at most.
         const full = claimed.length >= room;
@@ -648,6 +660,11 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     else if (ahead && kind === 'lease-lost') this.logger.warn(`Task ${taskId} (claimed ahead) was taken away from this instance before it started`);
   }
 
+  /** Whether this attempt of the task waits claimed ahead. */
+  private waitsInLine(taskId: string, attempt: number): boolean {
+    return Object.values(this.claimStates).some((state) => state.ahead.some((task) => task.taskId === taskId && task.attempt === attempt));
+  }
+
   /** Removes a task claimed ahead from its line, if it is there. */
   private takeAhead(taskId: string): ClaimedTask | undefined {
     for (const state of Object.values(this.claimStates)) {
@@ -814,8 +831,9 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       this.lastHeartbeatAt = now;
       for (const { taskId, attempt } of held) {
         const task = this.running.get(taskId);
-        // Not running: its outcome waits to be written (nothing to abort) or it was claimed ahead.
-        if (task ? task.claimed.attempt !== attempt : this.unwritten.has(taskId)) continue;
+        // Not running: its outcome waits to be written (nothing to abort), or it waits claimed ahead — in
+        // this attempt? (Handed back meanwhile and claimed again: the answer is about the old attempt.)
+        if (task ? task.claimed.attempt !== attempt : this.unwritten.has(taskId) || !this.waitsInLine(taskId, attempt)) continue;
         if (!renewal.renewed.has(taskId)) this.abortRunning(taskId, 'lease-lost', 'This instance lost the lease of the task');
         else if (renewal.cancelRequested.has(taskId)) this.abortRunning(taskId, 'cancelled', 'Cancelled on request');
       }

@@ -85,6 +85,8 @@ describe('TaskDispatcher (unit, store in memory)', () => {
     maxCpuWorkers: 1, maxIoWorkers: 1, pollIntervalMs: 60_000, heartbeatIntervalMs: 60_000, leaseMs: 120_000,
     abortGraceMs: 100, workerEnabled: false, shutdownGraceSeconds: 1, priorityAgingMs: 0, retryBaseMs: 10, retryMaxMs: 100,
     defaultTimeoutSeconds: 60, defaultMaxRetries: 0,
+    // Tasks claimed ahead stay in their line however slow the machine (the hand-back has a test of its own).
+    claimAheadHoldMs: 60_000,
   } as TasksModuleOptions;
 
   it('starts the tasks it claimed ahead as soon as outcome writes land, whatever the size of the queue', async () => {
@@ -175,7 +177,8 @@ describe('TaskDispatcher (unit, store in memory)', () => {
     await dispatcher.start();
     try {
       await waitFor(() => ran.includes('t40'), 'the long run to start');
-      // Claimed ahead of the slot, behind the long run.
+      // Claimed ahead of the slot, behind the long run (once a claim still out, if any, has come back).
+      await settled(() => `${dispatcher.snapshot().claimedAhead}/${store.limits.length}`, 30);
       const waiting = dispatcher.snapshot().claimedAhead;
       expect(waiting).toBeGreaterThan(0);
       const claimsBefore = store.limits.length;
@@ -191,6 +194,38 @@ describe('TaskDispatcher (unit, store in memory)', () => {
       expect(ran.filter((id) => store.handedBack.includes(id))).toEqual([]);
     } finally {
       release();
+      await dispatcher.stop();
+    }
+  });
+
+  it('keeps the line when back-pressure holds it, not a run: no slot is busy, the outcome writes are behind', async () => {
+    /** Writes held until the test lets them through; records the attempts ended. */
+    class EndsStore extends HeldWritesStore {
+      readonly ends: AttemptEnd[] = [];
+      override async endAttempts(ends: readonly AttemptEnd[]): Promise<Set<string>> {
+        this.ends.push(...ends);
+        return new Set(ends.map((end) => end.taskId));
+      }
+    }
+    const store = new EndsStore(40);
+    const registry = new TaskHandlerRegistry();
+    let ran = 0;
+    registry.register({ taskType: 'unit.noop', executor: 'event-loop' }, { handle: async () => void ran++ }, 'NoopHandler');
+    const dispatcher = new TaskDispatcher(store as unknown as TaskStore, new LocalTaskNotifier(), { ...options, claimAheadHoldMs: 100 }, 'unit-worker', registry, new TaskEvents());
+    await dispatcher.start();
+    try {
+      await settled(() => `${ran}/${dispatcher.snapshot().claimedAhead}`);
+      const waiting = dispatcher.snapshot().claimedAhead;
+      expect(waiting).toBeGreaterThan(0);
+      expect(dispatcher.snapshot().running).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(store.ends).toEqual([]);
+      expect(dispatcher.snapshot().claimedAhead).toBe(waiting);
+      store.releaseWrites();
+      await waitFor(() => store.completed === 40, 'every task to run and be written', 2000, 5);
+      expect(store.ends).toEqual([]);
+    } finally {
+      store.releaseWrites();
       await dispatcher.stop();
     }
   });
