@@ -778,7 +778,11 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
         this.logger.warn(`Outcome of task ${item.taskId} attempt ${item.attempt} refused: this instance no longer holds it`);
         continue;
       }
-      if (!isCompletion && (item as AttemptEnd).outcome === 'released') handedBack = true;
+      if (!isCompletion && (item as AttemptEnd).outcome === 'released') {
+        // Handed back to the queue (claimed ahead, or at shutdown): the task goes on elsewhere, nothing finished.
+        handedBack = true;
+        continue;
+      }
       this.events.lifecycle({
         kind: 'finished',
         taskType: item.taskType,
