@@ -140,7 +140,7 @@ function unboundedRead(statement: string, node: PlanNode): string | null {
       errorInfo: { name: 'Error', message: 'boom', retryable: status === 'retrying', attempt: task.attempt, occurred_at: now.toISOString() },
       retryAt: status === 'retrying' ? later : undefined,
     });
-    expect(await store.endAttempts([end(b, 'failed'), end(c, 'retrying')], 'w')).toEqual(new Set([b.taskId, c.taskId]));
+    expect(await store.endAttempts([end(b, 'failed'), end(c, 'retrying')], 'w')).toEqual(new Map([[b.taskId, 'failed'], [c.taskId, 'retrying']]));
     expect((await store.renewLeases([held(d)], 'w', later)).renewed).toEqual(new Set([d.taskId]));
     expect(await store.saveProgress(held(d), 'w', 50, 'half', now)).toBe(true);
 

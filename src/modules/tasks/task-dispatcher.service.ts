@@ -10,10 +10,10 @@ import type { TasksModuleOptions } from './interfaces/tasks-module-options.inter
 import { backoffDelayMs, toErrorInfo } from './retry/retry-policy';
 import type { AttemptEnd, ClaimConnection, ClaimedTask, Completion, HeldAttempt, TaskStore } from './storage/task-store.interface';
 import type { TaskNotifier } from './storage/task-notifier.interface';
-import { TaskEvents } from './task-events';
+import { TaskEvents, type FinishedStatus } from './task-events';
 import { TaskHandlerRegistry, type RegisteredTaskHandler } from './task-handler.registry';
 import { taskLogContext } from './task-log-context';
-import { TASK_NOTIFIER, TASK_STORE, TASK_WORKER_ID, TASKS_MODULE_OPTIONS, type TaskExecutorKind } from './task.constants';
+import { TASK_NOTIFIER, TASK_STORE, TASK_WORKER_ID, TASKS_MODULE_OPTIONS, type TaskExecutorKind, type TaskStatus } from './task.constants';
 
 /** A task this process is running. */
 interface RunningTask {
@@ -44,7 +44,10 @@ interface ClaimState {
   active: number;
   /** Tasks claimed ahead, in start order, waiting for a slot (see `claimRoom`). */
   ahead: ClaimedTask[];
-  /** performance.now() when a task last left that line for a slot, or the line filled from empty. */
+  /**
+   * performance.now() when a task last left that line for a slot, or the line filled from empty
+   * (or was kept at the hold because back-pressure, not runs, held it: the hold then starts again).
+   */
   lineMovedAtMs: number;
   /** Fires when the line may have stood still for `claimAheadHoldMs` (see `watchLine`). */
   holdTimer?: NodeJS.Timeout;
@@ -402,8 +405,9 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       const stoodMs = performance.now() - state.lineMovedAtMs;
       if (stoodMs >= holdMs && this.claimStates[kind].active < this.executors[kind].size) {
         // Slots are free, held back by outcome writes the database is behind on: no other instance
-        // would do better with these now. Wait again.
+        // would do better with these now. Start what fits, and wait again.
         state.lineMovedAtMs = performance.now();
+        this.startAhead(kind);
       } else if (stoodMs >= holdMs) {
         state.stalled = true;
         this.handBack(kind, state.ahead.splice(0), `no ${kind} slot freed for ${Math.round(stoodMs)} ms`);
@@ -745,7 +749,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       while (this.completions.length > 0 || this.ends.length > 0) {
         const isCompletion = this.completions.length > 0;
         const batch = isCompletion ? this.completions.splice(0, WRITE_BATCH) : this.ends.splice(0, WRITE_BATCH);
-        let landed: Set<string>;
+        let landed: ReadonlySet<string> | ReadonlyMap<string, TaskStatus>;
         try {
           landed = isCompletion
             ? await this.store.complete(batch as Completion[], this.workerId)
@@ -767,8 +771,11 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     for (const kind of this.activeKinds()) if (this.claimStates[kind].more && this.state === 'running') this.wake(kind);
   }
 
-  /** Book-keeping once a batch of outcomes was written (`landed`: the ones the fence let through). */
-  private written(batch: ReadonlyArray<Completion | AttemptEnd>, landed: Set<string>, isCompletion: boolean): void {
+  /**
+   * Book-keeping once a batch of outcomes was written (`landed`: the ones the fence let through;
+   * for attempt ends, with the status written).
+   */
+  private written(batch: ReadonlyArray<Completion | AttemptEnd>, landed: ReadonlySet<string> | ReadonlyMap<string, TaskStatus>, isCompletion: boolean): void {
     let limitedTypeFreed = false;
     let handedBack = false;
     for (const item of batch) {
@@ -778,17 +785,14 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
         this.logger.warn(`Outcome of task ${item.taskId} attempt ${item.attempt} refused: this instance no longer holds it`);
         continue;
       }
-      if (!isCompletion && (item as AttemptEnd).outcome === 'released') {
+      // What the row became: a requeue (handed back, retry) turns into `cancelled` if a cancel was requested meanwhile.
+      const status = isCompletion ? 'completed' : ((landed as ReadonlyMap<string, TaskStatus>).get(item.taskId) ?? (item as AttemptEnd).status);
+      if (status === 'pending') {
         // Handed back to the queue (claimed ahead, or at shutdown): the task goes on elsewhere, nothing finished.
         handedBack = true;
         continue;
       }
-      this.events.lifecycle({
-        kind: 'finished',
-        taskType: item.taskType,
-        status: isCompletion ? 'completed' : (item as AttemptEnd).status,
-        runMs: item.endedAt.getTime() - item.startedAt.getTime(),
-      });
+      this.events.lifecycle({ kind: 'finished', taskType: item.taskType, status: status as FinishedStatus, runMs: item.endedAt.getTime() - item.startedAt.getTime() });
     }
     // Fewer outcomes wait now: tasks claimed ahead that the back-pressure held may start. Nothing
     // else would start them once the queue is claimed to its end and nothing runs (until the poll).

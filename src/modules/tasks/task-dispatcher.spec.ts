@@ -2,9 +2,10 @@ import { waitFor } from '../../../test/support/wait';
 import { LocalTaskNotifier } from './storage/task-notifier.interface';
 import type { AttemptEnd, ClaimRequest, ClaimResult, ClaimedTask, Completion, TaskStore } from './storage/task-store.interface';
 import { TaskDispatcher } from './task-dispatcher.service';
-import { TaskEvents } from './task-events';
+import { TaskEvents, type TaskLifecycleEvent } from './task-events';
 import { TaskHandlerRegistry } from './task-handler.registry';
 import type { TasksModuleOptions } from './interfaces/tasks-module-options.interface';
+import type { TaskStatus } from './task.constants';
 
 /** A queue held in memory whose outcome writes wait until the test lets them through. */
 class HeldWritesStore {
@@ -38,8 +39,8 @@ class HeldWritesStore {
     for (const resolve of this.heldWrites.splice(0)) resolve();
   }
 
-  async endAttempts(_ends: readonly AttemptEnd[]): Promise<Set<string>> {
-    return new Set();
+  async endAttempts(_ends: readonly AttemptEnd[]): Promise<Map<string, TaskStatus>> {
+    return new Map();
   }
   async renewLeases(): Promise<{ renewed: Set<string>; cancelRequested: Set<string> }> {
     return { renewed: new Set(), cancelRequested: new Set() };
@@ -131,9 +132,9 @@ describe('TaskDispatcher (unit, store in memory)', () => {
         await new Promise<void>((resolve) => (this.answer = resolve));
         return super.claim(request);
       }
-      override async endAttempts(ends: readonly AttemptEnd[]): Promise<Set<string>> {
+      override async endAttempts(ends: readonly AttemptEnd[]): Promise<Map<string, TaskStatus>> {
         this.handedBack.push(...ends.filter((end) => end.outcome === 'released').map((end) => end.taskId));
-        return new Set(ends.map((end) => end.taskId));
+        return new Map(ends.map((end) => [end.taskId, end.status]));
       }
     }
     const store = new SlowClaimStore();
@@ -156,9 +157,9 @@ describe('TaskDispatcher (unit, store in memory)', () => {
     /** An endless queue whose writes land at once; it records the claims' limits and the attempts handed back. */
     class HandBackStore extends RecordingStore {
       readonly handedBack: string[] = [];
-      override async endAttempts(ends: readonly AttemptEnd[]): Promise<Set<string>> {
+      override async endAttempts(ends: readonly AttemptEnd[]): Promise<Map<string, TaskStatus>> {
         this.handedBack.push(...ends.filter((end) => end.outcome === 'released').map((end) => end.taskId));
-        return new Set(ends.map((end) => end.taskId));
+        return new Map(ends.map((end) => [end.taskId, end.status]));
       }
     }
     const store = new HandBackStore();
@@ -173,7 +174,7 @@ describe('TaskDispatcher (unit, store in memory)', () => {
       if (i === 40) await gate;
     };
     registry.register({ taskType: 'unit.noop', executor: 'event-loop' }, { handle }, 'NoopHandler');
-    const dispatcher = new TaskDispatcher(store as unknown as TaskStore, new LocalTaskNotifier(), { ...options, claimAheadHoldMs: 200 }, 'unit-worker', registry, new TaskEvents());
+    const dispatcher = new TaskDispatcher(store as unknown as TaskStore, new LocalTaskNotifier(), { ...options, claimAheadHoldMs: 1000 }, 'unit-worker', registry, new TaskEvents());
     await dispatcher.start();
     try {
       await waitFor(() => ran.includes('t40'), 'the long run to start');
@@ -182,7 +183,7 @@ describe('TaskDispatcher (unit, store in memory)', () => {
       const waiting = dispatcher.snapshot().claimedAhead;
       expect(waiting).toBeGreaterThan(0);
       const claimsBefore = store.limits.length;
-      await waitFor(() => store.handedBack.length > 0, 'the line to be handed back', 2000, 5);
+      await waitFor(() => store.handedBack.length > 0, 'the line to be handed back', 5000, 5);
       await settled(() => `${store.handedBack.length}/${store.limits.length}`, 100);
       expect(store.handedBack).toHaveLength(waiting);
       expect(store.handedBack.some((id) => ran.includes(id))).toBe(false);
@@ -202,9 +203,9 @@ describe('TaskDispatcher (unit, store in memory)', () => {
     /** Writes held until the test lets them through; records the attempts ended. */
     class EndsStore extends HeldWritesStore {
       readonly ends: AttemptEnd[] = [];
-      override async endAttempts(ends: readonly AttemptEnd[]): Promise<Set<string>> {
+      override async endAttempts(ends: readonly AttemptEnd[]): Promise<Map<string, TaskStatus>> {
         this.ends.push(...ends);
-        return new Set(ends.map((end) => end.taskId));
+        return new Map(ends.map((end) => [end.taskId, end.status]));
       }
     }
     const store = new EndsStore(40);
@@ -228,6 +229,32 @@ describe('TaskDispatcher (unit, store in memory)', () => {
       store.releaseWrites();
       await dispatcher.stop();
     }
+  });
+
+  it('reports what a task handed back became: no event while it waits in the queue again, cancelled where a cancel overrode the hand-back', async () => {
+    /** Its outcome writes wait for the test; the store reports the first attempt end of a batch cancelled (a cancel had reached that row). */
+    class CancellingStore extends HeldWritesStore {
+      override async endAttempts(ends: readonly AttemptEnd[]): Promise<Map<string, TaskStatus>> {
+        return new Map(ends.map((end, i): [string, TaskStatus] => [end.taskId, i === 0 ? 'cancelled' : end.status]));
+      }
+    }
+    const store = new CancellingStore(40);
+    const registry = new TaskHandlerRegistry();
+    registry.register({ taskType: 'unit.noop', executor: 'event-loop' }, { handle: async () => undefined }, 'NoopHandler');
+    const events = new TaskEvents();
+    const seen: TaskLifecycleEvent[] = [];
+    events.onLifecycle((event) => seen.push(event));
+    const dispatcher = new TaskDispatcher(store as unknown as TaskStore, new LocalTaskNotifier(), options, 'unit-worker', registry, events);
+    await dispatcher.start();
+    await settled(() => String(dispatcher.snapshot().claimedAhead));
+    // Claimed ahead, held by the back-pressure of the unwritten outcomes; shutdown hands them back.
+    expect(dispatcher.snapshot().claimedAhead).toBeGreaterThan(1);
+    const stopping = dispatcher.stop();
+    store.releaseWrites();
+    await stopping;
+    const finished = seen.flatMap((event) => (event.kind === 'finished' ? [event.status] : []));
+    expect(finished.filter((status) => status === 'cancelled')).toHaveLength(1);
+    expect(finished.filter((status) => status !== 'completed' && status !== 'cancelled')).toEqual([]);
   });
 
   describe('claim size of a one-slot executor', () => {

@@ -2,14 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import type { TaskStatus } from './task.constants';
 
+/** What a task is once an attempt taken here has ended. */
+export type FinishedStatus = Extract<TaskStatus, 'completed' | 'failed' | 'timeout' | 'cancelled' | 'retrying'>;
+
 /** Something that happened to tasks, for observers such as the metrics collector. */
 export type TaskLifecycleEvent =
   /** `count` tasks of a type were committed (by this process). */
   | { kind: 'submitted'; taskType: string; count: number }
   /** An attempt started here, `waitMs` after the task became due. */
   | { kind: 'started'; taskType: string; waitMs: number }
-  /** An attempt that ran here ended and its outcome was written: the task is now `status`. */
-  | { kind: 'finished'; taskType: string; status: Extract<TaskStatus, 'completed' | 'failed' | 'timeout' | 'cancelled' | 'retrying' | 'pending'>; runMs: number }
+  /**
+   * An attempt taken here ended and its outcome was written: the task is now `status`. (One
+   * handed back to the queue, claimed ahead or at shutdown, raises none: it goes on elsewhere.)
+   */
+  | { kind: 'finished'; taskType: string; status: FinishedStatus; runMs: number }
   /** A running task abandoned by a dead instance was re-queued (or failed, or cancelled) by this one. */
   | { kind: 'recovered'; taskType: string; status: TaskStatus }
   /** A waiting task was cancelled through this process. */

@@ -263,7 +263,7 @@ SET status = CASE WHEN (u.status IN ('pending', 'retrying') AND t.cancel_request
     attempt_history = t.attempt_history || ${ATTEMPT_ENTRY('u.outcome', `CASE WHEN u.error IS NULL THEN NULL ELSE jsonb_build_object('name', u.error->'name', 'message', u.error->'message') END`)}
 FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, attempt int, status text, outcome text, ended_at timestamptz, error jsonb, retry_at timestamptz)
 WHERE t.task_id = ANY (${idsOf('$1')}) AND t.task_id = u.id AND t.attempt = u.attempt AND t.locked_by = $2 AND ${STILL_RUNNING}
-RETURNING t.task_id`;
+RETURNING t.task_id, t.status`;
 
 const RENEW = `
 UPDATE tasks t SET locked_until = $3
@@ -568,10 +568,10 @@ export class PostgresTaskStore implements TaskStore {
     return new Set(rows.map((r) => r.task_id));
   }
 
-  async endAttempts(ends: readonly AttemptEnd[], workerId: string): Promise<Set<string>> {
+  async endAttempts(ends: readonly AttemptEnd[], workerId: string): Promise<Map<string, TaskStatus>> {
     const json = attemptEndsJson(ends);
-    const rows = await this.run<{ task_id: string }>('tasks_end_attempts', END_ATTEMPTS, [json, workerId]);
-    return new Set(rows.map((r) => r.task_id));
+    const rows = await this.run<{ task_id: string; status: TaskStatus }>('tasks_end_attempts', END_ATTEMPTS, [json, workerId]);
+    return new Map(rows.map((r) => [r.task_id, r.status]));
   }
 
   async renewLeases(held: readonly HeldAttempt[], workerId: string, until: Date): Promise<LeaseRenewal> {

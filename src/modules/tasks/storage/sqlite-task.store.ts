@@ -160,7 +160,7 @@ FROM (SELECT value->>'$.id' AS id, value->>'$.attempt' AS attempt, value->>'$.st
              NULLIF(value->'$.error', 'null') AS error, value->>'$.retry_at' AS retry_at
       FROM jsonb_each(?1)) AS u
 WHERE tasks.task_id = u.id AND tasks.attempt = u.attempt AND tasks.locked_by = ?2 AND +tasks.status = 'running'
-RETURNING task_id`;
+RETURNING task_id, status`;
 
 const RENEW = `
 UPDATE tasks SET locked_until = ?2
@@ -410,10 +410,10 @@ export class SqliteTaskStore implements TaskStore {
     return new Set(rows.map((r) => r.task_id));
   }
 
-  async endAttempts(ends: readonly AttemptEnd[], workerId: string): Promise<Set<string>> {
+  async endAttempts(ends: readonly AttemptEnd[], workerId: string): Promise<Map<string, TaskStatus>> {
     const json = attemptEndsJson(ends);
-    const rows = await this.all<{ task_id: string }>(END_ATTEMPTS, [json, workerId]);
-    return new Set(rows.map((r) => r.task_id));
+    const rows = await this.all<{ task_id: string; status: TaskStatus }>(END_ATTEMPTS, [json, workerId]);
+    return new Map(rows.map((r) => [r.task_id, r.status]));
   }
 
   async renewLeases(held: readonly HeldAttempt[], workerId: string, until: Date): Promise<LeaseRenewal> {

@@ -156,8 +156,11 @@ export interface TaskStore {
   claim(request: ClaimRequest): Promise<ClaimResult>;
   /** Writes successful attempts; returns the ids whose write landed (the others had lost their lease). */
   complete(completions: readonly Completion[], workerId: string): Promise<Set<string>>;
-  /** Writes failed / timed-out / cancelled / released attempts; returns the ids whose write landed. */
-  endAttempts(ends: readonly AttemptEnd[], workerId: string): Promise<Set<string>>;
+  /**
+   * Writes failed / timed-out / cancelled / released attempts; returns the ids whose write landed,
+   * each with the status written (`cancelled` where a cancel request overrode a requeue).
+   */
+  endAttempts(ends: readonly AttemptEnd[], workerId: string): Promise<Map<string, TaskStatus>>;
   renewLeases(held: readonly HeldAttempt[], workerId: string, until: Date): Promise<LeaseRenewal>;
   saveProgress(held: HeldAttempt, workerId: string, percent: number, message: string | null, now: Date): Promise<boolean>;
 
