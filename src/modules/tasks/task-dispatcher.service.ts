@@ -422,6 +422,8 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     if (tasks.length === 0) return;
     this.logger.log(`Handing ${tasks.length} ${kind} task(s) claimed ahead back to the queue: ${why}`);
     for (const task of tasks) this.queueEnd(this.endFor(task, 'pending', 'released', null));
+    // Due again: once a slot frees, claim them (or what came before them) without waiting for the poll.
+    this.claimStates[kind].more = true;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { waitFor } from '../../../test/support/wait';
 import { LocalTaskNotifier } from './storage/task-notifier.interface';
-import type { AttemptEnd, ClaimRequest, ClaimResult, ClaimedTask, Completion, TaskStore } from './storage/task-store.interface';
+import type { AttemptEnd, ClaimRequest, ClaimResult, ClaimedTask, Completion, HeldAttempt, TaskStore } from './storage/task-store.interface';
 import { TaskDispatcher } from './task-dispatcher.service';
 import { TaskEvents, type TaskLifecycleEvent } from './task-events';
 import { TaskHandlerRegistry } from './task-handler.registry';
@@ -42,7 +42,7 @@ class HeldWritesStore {
   async endAttempts(_ends: readonly AttemptEnd[]): Promise<Map<string, TaskStatus>> {
     return new Map();
   }
-  async renewLeases(): Promise<{ renewed: Set<string>; cancelRequested: Set<string> }> {
+  async renewLeases(_held: readonly HeldAttempt[]): Promise<{ renewed: Set<string>; cancelRequested: Set<string> }> {
     return { renewed: new Set(), cancelRequested: new Set() };
   }
   async recoverExpired(): Promise<[]> {
@@ -255,6 +255,88 @@ describe('TaskDispatcher (unit, store in memory)', () => {
     const finished = seen.flatMap((event) => (event.kind === 'finished' ? [event.status] : []));
     expect(finished.filter((status) => status === 'cancelled')).toHaveLength(1);
     expect(finished.filter((status) => status !== 'completed' && status !== 'cancelled')).toEqual([]);
+  });
+
+  it('keeps the next attempt of a task claimed again when a lease answer about its handed-back attempt comes late', async () => {
+    /**
+     * A queue in memory: tasks handed back come first again, in their next attempt (as the claim
+     * counts attempts), behind `before` when set; the first lease renewal after `gateRenewal` waits
+     * for `answerRenewal()` and then renews nothing, as PostgreSQL would for attempts no longer held.
+     */
+    class ScriptedStore extends RecordingStore {
+      readonly due: ClaimedTask[] = [];
+      /** What the renewal answered late asked about. */
+      lateRenewal: string[] = [];
+      gateRenewal = false;
+      answerRenewal?: () => void;
+      before: ClaimedTask[] = [];
+      claimedAgain?: () => void;
+      override async claim(request: ClaimRequest): Promise<ClaimResult> {
+        const tasks = this.due.splice(0, request.limit).map((task) => ({ ...task, startedAt: request.now }));
+        if (tasks.some((task) => task.attempt > 1)) setImmediate(() => this.claimedAgain?.());
+        return { tasks };
+      }
+      override async endAttempts(ends: readonly AttemptEnd[]): Promise<Map<string, TaskStatus>> {
+        const back = ends.filter((end) => end.outcome === 'released').map((end) => task(end.taskId, end.attempt + 1));
+        this.due.unshift(...this.before.splice(0), ...back);
+        return new Map(ends.map((end) => [end.taskId, end.status]));
+      }
+      override async renewLeases(held: readonly HeldAttempt[]): Promise<{ renewed: Set<string>; cancelRequested: Set<string> }> {
+        if (this.gateRenewal) {
+          this.gateRenewal = false;
+          this.lateRenewal = held.map((h) => `${h.taskId}:${h.attempt}`);
+          await new Promise<void>((resolve) => (this.answerRenewal = resolve));
+          return { renewed: new Set(), cancelRequested: new Set() };
+        }
+        return { renewed: new Set(held.map((h) => h.taskId)), cancelRequested: new Set() };
+      }
+    }
+    const task = (taskId: string, attempt = 1): ClaimedTask => ({
+      taskId, taskType: 'unit.noop', priority: 5, attempt, retryCount: 0, maxRetries: 0, timeoutSeconds: 60, runAt: new Date(), startedAt: new Date(), input: { id: taskId },
+    });
+    const store = new ScriptedStore();
+    // Short runs (claims go ahead), then A holds the only slot while X and Y wait claimed ahead.
+    store.due.push(...Array.from({ length: 30 }, (_, i) => task(`q${i}`)), task('A'), task('X'), task('Y'));
+    // Handed back, X and Y come back behind B, which holds the slot while X waits claimed ahead again.
+    store.before = [task('B')];
+    const gates = new Map<string, () => void>();
+    const ran: string[] = [];
+    const registry = new TaskHandlerRegistry();
+    const handle = async (input: unknown) => {
+      const { id } = input as { id: string };
+      ran.push(id);
+      if (id === 'A' || id === 'B') await new Promise<void>((resolve) => gates.set(id, resolve));
+    };
+    registry.register({ taskType: 'unit.noop', executor: 'event-loop' }, { handle }, 'NoopHandler');
+    const dispatcher = new TaskDispatcher(
+      store as unknown as TaskStore, new LocalTaskNotifier(), { ...options, heartbeatIntervalMs: 10, claimAheadHoldMs: 20 }, 'unit-worker', registry, new TaskEvents(),
+    );
+    await dispatcher.start();
+    try {
+      await waitFor(() => gates.has('A'), 'A to start', 2000, 1);
+      // A lease renewal sent now, while X waits in its first attempt, is answered late.
+      store.gateRenewal = true;
+      await waitFor(() => store.answerRenewal !== undefined, 'a renewal to go out', 2000, 1);
+      expect(store.lateRenewal).toEqual(expect.arrayContaining(['X:1']));
+      await waitFor(() => store.due.some((t) => t.taskId === 'X' && t.attempt === 2), 'X to be handed back', 2000, 1);
+      // X is claimed again (attempt 2) and waits behind B; the late answer about attempt 1 lands then.
+      let waitingWhenAnswered = false;
+      store.claimedAgain = () => {
+        waitingWhenAnswered = dispatcher.snapshot().claimedAhead > 0 && !ran.includes('X');
+        store.answerRenewal!();
+      };
+      gates.get('A')!();
+      await waitFor(() => gates.has('B'), 'B to start', 2000, 1);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      // The case under test happened (A ran short enough for claims to stay ahead of the slot).
+      expect(waitingWhenAnswered).toBe(true);
+      gates.get('B')!();
+      await waitFor(() => ran.includes('X'), 'X to run (its next attempt was not dropped)', 2000, 5);
+    } finally {
+      for (const open of gates.values()) open();
+      store.answerRenewal?.();
+      await dispatcher.stop();
+    }
   });
 
   describe('claim size of a one-slot executor', () => {
