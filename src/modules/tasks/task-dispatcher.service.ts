@@ -21,7 +21,8 @@ interface RunningTask {
   handler: RegisteredTaskHandler;
   kind: TaskExecutorKind;
   controller: AbortController;
-  timeout: NodeJS.Timeout;
+  /** Set right after the handler starts (see `startTask`). */
+  timeout?: NodeJS.Timeout;
   /** performance.now() when the handler started (for the run-time average that decides claiming ahead). */
   startedAtMs: number;
   progress?: { percent: number; message: string | null; timer?: NodeJS.Timeout; writing: boolean; dirty: boolean };
@@ -232,9 +233,9 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
     // A claim still out comes back to a stopping dispatcher, which hands its tasks back.
     await Promise.race([Promise.all(Object.values(this.claimStates).map((state) => state.loop)), sleep(5000)]);
     // Claimed ahead, never started: back to the queue at once.
-    for (const state of Object.values(this.claimStates)) {
-      clearTimeout(state.holdTimer);
-      for (const task of state.ahead.splice(0)) this.queueEnd(this.endFor(task, 'pending', 'released', null));
+    for (const kind of EXECUTOR_KINDS) {
+      clearTimeout(this.claimStates[kind].holdTimer);
+      this.handBack(kind, this.claimStates[kind].ahead.splice(0), 'the instance is shutting down');
     }
     // Tasks taken at submit whose insert is still out: once committed they are handed back (see startTaken).
     for (let waited = 0; waited < 5000 && Object.values(this.claimStates).some((s) => s.direct > 0); waited += 5) await sleep(5);
@@ -403,7 +404,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
       state.holdTimer = undefined;
       if (state.ahead.length === 0 || this.state !== 'running') return;
       const stoodMs = performance.now() - state.lineMovedAtMs;
-      if (stoodMs >= holdMs && this.claimStates[kind].active < this.executors[kind].size) {
+      if (stoodMs >= holdMs && state.active < this.executors[kind].size) {
         // Slots are free, held back by outcome writes the database is behind on: no other instance
         // would do better with these now. Start what fits, and wait again.
         state.lineMovedAtMs = performance.now();
@@ -534,7 +535,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   private startTask(claimed: ClaimedTask, kind: TaskExecutorKind): void {
     const handler = this.registry.get(claimed.taskType)!;
     const controller = new AbortController();
-    const task: RunningTask = { claimed, handler, kind, controller, timeout: undefined as unknown as NodeJS.Timeout, startedAtMs: performance.now() };
+    const task: RunningTask = { claimed, handler, kind, controller, startedAtMs: performance.now() };
     this.running.set(claimed.taskId, task);
     this.claimStates[kind].active++;
     if (this.concurrencyLimit(claimed.taskType) !== null) this.limitedTasks.add(claimed.taskId);
