@@ -465,7 +465,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
         const { tasks: claimed, contended } = await claiming;
         this.claimFailures = 0;
         if (this.state !== 'running') {
-          for (const task of claimed) this.queueEnd(this.endFor(task, 'pending', 'released', null));
+          this.handBack(kind, claimed, 'claimed while the instance was shutting down');
           break;
         }
         if (state.ahead.length === 0) state.lineMovedAtMs = performance.now();
@@ -519,7 +519,7 @@ export class TaskDispatcher implements OnApplicationBootstrap, BeforeApplication
   startTaken(claim: DirectClaim, task: ClaimedTask): void {
     this.claimStates[claim.kind].direct--;
     if (this.state !== 'running') {
-      this.queueEnd(this.endFor(task, 'pending', 'released', null));
+      this.handBack(claim.kind, [task], 'taken at submit while the instance was shutting down');
       return;
     }
     this.startTask(task, claim.kind);
